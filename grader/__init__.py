@@ -1,0 +1,1 @@
+"""micrograder: generate the micrograd course from its reference solution and grade submissions."""
