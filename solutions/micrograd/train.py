@@ -1,0 +1,107 @@
+"""Lesson 6 (part 2) — training: put the engine, the network, a loss and an optimizer together.
+
+One training step: zero the gradients, run the model forward, measure the loss (plus an L2
+penalty), backpropagate, optionally clip, and let the optimizer move the weights. After each
+epoch we measure the loss and accuracy on held-back validation data, which tells us whether the
+model learns the moons or merely memorises the training points.
+"""
+import random
+from dataclasses import dataclass, field
+
+from .data import batches
+from .losses import binary_cross_entropy, hinge_loss, l2_regularization, mse_loss
+from .nn import MLP
+from .optim import SGD, Adam, Momentum, clip_grad_norm
+
+
+@dataclass
+class History:
+    """What happened during training, one entry per epoch."""
+
+    train_loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    best_val_loss: float = float("inf")
+    best_epoch: int = -1
+
+
+def predict(score):
+    """The class a score stands for: +1 when positive, otherwise -1."""
+    return 1 if score > 0 else -1
+
+
+def accuracy(model, X, y):
+    """The fraction of points whose predicted class is their label."""
+    ### BEGIN SOLUTION
+    return sum(predict(model(x).data) == label for x, label in zip(X, y)) / len(X)
+    ### END SOLUTION
+
+
+def data_loss(scores, y, loss):
+    """The loss of scores against labels ±1: 'hinge', 'mse' or 'bce' (on sigmoid(score))."""
+    ### BEGIN SOLUTION
+    if loss == "hinge":
+        return hinge_loss(scores, y)
+    if loss == "mse":
+        return mse_loss(scores, y)
+    if loss == "bce":
+        return binary_cross_entropy([s.sigmoid() for s in scores], [(label + 1) / 2 for label in y])
+    raise ValueError(f"loss must be 'hinge', 'mse' or 'bce', not {loss!r}")
+    ### END SOLUTION
+
+
+def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
+          loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
+    """Train `model` for `epochs` epochs of mini-batches and return its History."""
+    ### BEGIN SOLUTION
+    history = History()
+    for epoch in range(epochs):
+        total = 0.0
+        for X_batch, y_batch in batches(X_train, y_train, batch_size, seed=epoch):
+            optimizer.zero_grad()
+            scores = [model(x) for x in X_batch]
+            objective = data_loss(scores, y_batch, loss) + l2_regularization(model.parameters(), alpha)
+            objective.backward()
+            if clip_norm is not None:
+                clip_grad_norm(model.parameters(), clip_norm)
+            optimizer.step()
+            total += objective.data * len(X_batch)
+        history.train_loss.append(total / len(X_train))
+
+        scores = [model(x) for x in X_val]
+        val_loss = (data_loss(scores, y_val, loss) + l2_regularization(model.parameters(), alpha)).data
+        history.val_loss.append(val_loss)
+        history.val_accuracy.append(sum(predict(s.data) == t for s, t in zip(scores, y_val)) / len(y_val))
+        if val_loss < history.best_val_loss:
+            history.best_val_loss, history.best_epoch = val_loss, epoch
+        if scheduler is not None:
+            scheduler.step()
+    return history
+    ### END SOLUTION
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+
+
+def benchmark_optimizers(X_train, y_train, X_val, y_val, optimizers=("SGD", "Momentum", "Adam"),
+                         hidden=(8, 8), lr=0.05, epochs=20, batch_size=16, seed=0,
+                         loss="hinge", alpha=1e-4):
+    """Train the same model from the same starting weights once per optimizer; only the optimizer
+    changes. Returns one row per optimizer."""
+    ### BEGIN SOLUTION
+    rows = []
+    for name in optimizers:
+        random.seed(seed)  # same seed -> same initial weights for every optimizer
+        model = MLP(len(X_train[0]), [*hidden, 1])
+        optimizer = OPTIMIZERS[name.lower()](model.parameters(), lr=lr)
+        history = train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
+                        loss=loss, alpha=alpha)
+        rows.append({
+            "optimizer": name,
+            "final_train_loss": history.train_loss[-1],
+            "final_val_loss": history.val_loss[-1],
+            "best_val_loss": history.best_val_loss,
+            "best_epoch": history.best_epoch,
+        })
+    return rows
+    ### END SOLUTION
