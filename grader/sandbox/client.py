@@ -1,0 +1,212 @@
+"""The trusted side of the worker protocol: start a worker, send a request, read one reply.
+
+A `Worker` belongs to one lesson configuration (one assembled package). It starts its process
+lazily, kills it (whole process group) on a timeout, a crash or a garbled reply, and starts a
+fresh one for the next call — until the lesson's time budget is spent, after which every call
+raises WorkerTimeout at once. Replies are parsed as JSON and returned as plain data: callers
+still validate every value (grader/suites/checks.py) before comparing anything.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import sys
+import time
+from pathlib import Path
+
+from grader.sandbox import jail
+from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
+from grader.sandbox.jail import Limits
+
+WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+REPLY_CAP = 32 * 1024 * 1024  # bytes; a longer reply is garbage
+
+
+class Budget:
+    """Wall seconds a lesson's checks may spend in workers; shared by the lesson's workers."""
+
+    def __init__(self, total: float):
+        self.total = float(total)
+        self.spent = 0.0
+
+    def left(self) -> float:
+        return self.total - self.spent
+
+
+class HarnessError(RuntimeError):
+    """The grader sent a request the worker does not understand: a bug in the grader."""
+
+
+def worker_command() -> list[str]:
+    """Debian's stdlib-only Python, isolated and without site-packages, when present."""
+    if SYSTEM_PYTHON.exists():
+        return [str(SYSTEM_PYTHON), "-I", "-S"]
+    return [sys.executable, "-I"]
+
+
+def describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "stopped answering"
+    if returncode < 0:
+        sig = -returncode
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        if sig == signal.SIGXCPU:
+            return "was stopped: it used up its CPU time limit"
+        if sig == signal.SIGXFSZ:
+            return "was stopped: it wrote more output than allowed"
+        return f"was killed by signal {name}"
+    return f"exited with code {returncode} (does your code call exit() or os._exit()?)"
+
+
+class Worker:
+    """Proxy to a sandboxed worker process serving one assembled package."""
+
+    def __init__(self, package_root: Path, *, limits: Limits = Limits(), budget: Budget | None = None,
+                 student_files=(), slot: int = 0, workdir: Path | None = None):
+        self.package_root = Path(package_root)
+        self.limits = limits
+        self.budget = budget
+        self.student_files = tuple(student_files)
+        self.slot = slot
+        self.workdir = Path(workdir) if workdir else self.package_root
+        self.spent = 0.0  # wall seconds this worker's calls used (including starting processes)
+        self.starts = 0
+        self._proc = None
+        self._capture = None
+
+    # -- process management -------------------------------------------------------------
+    def _start(self):
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        capture_path = self.workdir / f"worker-output-{self.starts}.txt"
+        self._capture = open(capture_path, "wb")
+        argv = worker_command() + [
+            str(WORKER_SCRIPT), "--requests", str(req_r), "--replies", str(rep_w),
+            "--package-root", str(self.package_root),
+            "--student-files", ",".join(self.student_files)]
+        cpu = int(self.budget.total + 5) if self.budget else self.limits.cpu_seconds
+        try:
+            self._proc = jail.spawn(argv, slot=self.slot, limits=self.limits,
+                                    pass_fds=(req_r, rep_w), stdout=self._capture,
+                                    cwd=self.workdir, cpu_seconds=cpu)
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        self._requests = req_w
+        self._replies = rep_r
+        self._buffer = b""
+        self.starts += 1
+
+    def _stop(self):
+        if self._proc is not None:
+            jail.kill_group(self._proc)
+            os.close(self._requests)
+            os.close(self._replies)
+            self._capture.close()
+            self._proc = None
+
+    def close(self):
+        self._stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def output(self) -> str:
+        """The tail of what the worker printed (student prints included): for staff
+        diagnostics only, never shown to students (a worker may hold reference code)."""
+        texts = []
+        for path in sorted(self.workdir.glob("worker-output-*.txt")):
+            with open(path, "rb") as f:
+                texts.append(f.read(self.limits.output_cap).decode("utf-8", "replace"))
+        return "".join(texts)[-self.limits.output_cap:]
+
+    # -- requests -----------------------------------------------------------------------
+    def call(self, op: str, timeout: float | None = None, **args):
+        """Run request `op` with JSON `args`; returns the reply's plain JSON result."""
+        if self.budget is not None and self.budget.left() <= 0:
+            raise WorkerTimeout(f"the lesson's time budget of {self.budget.total:g} s was used up "
+                                "before this check could run")
+        limit = timeout if timeout is not None else self.limits.request_timeout
+        if self.budget is not None:
+            limit = min(limit, self.budget.left())
+        line = (json.dumps({"op": op, "args": args}) + "\n").encode()
+        started = time.monotonic()
+        deadline = started + limit
+        try:
+            if self._proc is None:
+                self._start()
+            self._send(line, deadline)
+            reply = self._receive(deadline)
+        except WorkerTimeout:
+            self._stop()
+            raise WorkerTimeout(f"no answer within {limit:.3g} s (an endless loop, or far too slow?)")
+        except (WorkerCrashed, BadReply):
+            self._stop()
+            raise
+        finally:
+            elapsed = time.monotonic() - started
+            self.spent += elapsed
+            if self.budget is not None:
+                self.budget.spent += elapsed
+        return self._unpack(reply)
+
+    def _send(self, data: bytes, deadline: float):
+        view = memoryview(data)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerTimeout()
+            _, writable, _ = select.select([], [self._requests], [], remaining)
+            if writable:
+                try:
+                    view = view[os.write(self._requests, view[:65536]):]
+                except BrokenPipeError:
+                    raise self._crashed() from None
+
+    def _receive(self, deadline: float) -> bytes:
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerTimeout()
+            readable, _, _ = select.select([self._replies], [], [], remaining)
+            if not readable:
+                continue
+            chunk = os.read(self._replies, 1 << 20)
+            if not chunk:
+                raise self._crashed()
+            self._buffer += chunk
+            if len(self._buffer) > REPLY_CAP:
+                raise BadReply("the process running your code sent an oversized reply")
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line
+
+    def _crashed(self) -> WorkerCrashed:
+        try:
+            code = self._proc.wait(timeout=2)
+        except Exception:
+            code = None
+        return WorkerCrashed(f"the process running your code {describe_exit(code)}")
+
+    def _unpack(self, line: bytes):
+        try:
+            reply = json.loads(line)
+            ok = reply["ok"]
+        except (ValueError, TypeError, KeyError):
+            self._stop()
+            raise BadReply("the process running your code sent an unreadable reply "
+                           "(does your code write to file descriptors it did not open?)") from None
+        if ok is True and "result" in reply:
+            return reply["result"]
+        kind = reply.get("kind")
+        if kind == "student":
+            raise StudentError(*(str(reply.get(k, ""))[:400] for k in ("exc_type", "message", "where")))
+        if kind == "request":
+            raise HarnessError(str(reply.get("message", ""))[:400])
+        self._stop()
+        raise BadReply("the process running your code sent a malformed reply")

@@ -1,0 +1,124 @@
+"""The sandboxed worker: imports the assembled `micrograd` package and serves requests.
+
+Run by jail.spawn as a separate process with Debian's stdlib-only Python (`-I -S`). It reads one
+JSON request per line from a dedicated pipe fd and writes one JSON reply per line to another;
+its stdout/stderr (where the student's prints go) are a capped capture that nothing parses.
+Stdlib only: this file and the ops_*.py modules it loads must never import the grader.
+
+Request:  {"op": "value.graph", "args": {...}}
+Replies:  {"ok": true, "result": <plain JSON>}
+          {"ok": false, "kind": "student", "exc_type": ..., "message": ..., "where": ...}
+          {"ok": false, "kind": "request", "message": ...}   (a grader bug: bad op or spec)
+The trusted side treats every reply as untrusted data and validates it.
+"""
+import argparse
+import gc
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import traceback
+
+HARNESS = "_micrograder_harness"  # package name the worker gives grader/sandbox/ in here
+MESSAGE_CAP = 300
+
+
+def load_ops(sandbox_dir):
+    """Import every ops_*.py next to this file and merge their OPS tables."""
+    spec = importlib.util.spec_from_file_location(
+        HARNESS, os.path.join(sandbox_dir, "__init__.py"), submodule_search_locations=[sandbox_dir])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[HARNESS] = package
+    spec.loader.exec_module(package)
+    request_error = importlib.import_module(f"{HARNESS}.specs").RequestError
+    ops = {}
+    for name in sorted(os.listdir(sandbox_dir)):
+        if name.startswith("ops_") and name.endswith(".py"):
+            module = importlib.import_module(f"{HARNESS}.{name[:-3]}")
+            ops.update(module.OPS)
+    return ops, request_error
+
+
+def _safe_text(obj):
+    try:
+        text = str(obj)
+    except BaseException:  # a hostile __str__ must not take the worker down
+        text = "<unprintable>"
+    return text if len(text) <= MESSAGE_CAP else text[:MESSAGE_CAP] + "..."
+
+
+def _student_location(exc, package_dir, student_files):
+    """'engine.py, line 42, in backward' for the deepest frame in one of the student's files
+    (frames in reference modules are never named)."""
+    where = ""
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        path = frame.f_code.co_filename
+        name = os.path.basename(path)
+        if os.path.dirname(os.path.abspath(path)) == package_dir and name in student_files:
+            where = f"{name}, line {lineno}, in {frame.f_code.co_name}"
+    return where
+
+
+def _describe(obj):
+    # Called by json for anything that is not plain data: report its type, never its value.
+    return {"__unserializable__": _safe_text(type(obj).__name__)}
+
+
+def encode(reply):
+    return (json.dumps(reply, default=_describe) + "\n").encode()
+
+
+def serve(ops, request_error, requests, replies, package_dir, student_files):
+    for line in requests:
+        try:
+            request = json.loads(line)
+            handler = ops[request["op"]]
+            args = request.get("args", {})
+        except (ValueError, KeyError, TypeError) as exc:
+            reply = {"ok": False, "kind": "request", "message": f"bad request: {exc!r}"[:MESSAGE_CAP]}
+        else:
+            try:
+                reply = {"ok": True, "result": handler(**args)}
+            except request_error as exc:
+                reply = {"ok": False, "kind": "request", "message": _safe_text(exc)}
+            except BaseException as exc:  # anything the student's code raised (incl. SystemExit)
+                reply = {"ok": False, "kind": "student",
+                         "exc_type": _safe_text(type(exc).__name__),
+                         "message": _safe_text(exc),
+                         "where": _student_location(exc, package_dir, student_files)}
+        try:
+            data = encode(reply)
+        except BaseException as exc:  # e.g. a result nested too deeply to serialise
+            data = encode({"ok": False, "kind": "student", "exc_type": "unserializable result",
+                           "message": _safe_text(type(exc).__name__), "where": ""})
+        replies.write(data)
+        replies.flush()
+        # Free the request's garbage (closure-style engines build reference cycles) now, while
+        # the student's code is not running, instead of in the middle of the next request.
+        gc.collect()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, required=True)
+    parser.add_argument("--replies", type=int, required=True)
+    parser.add_argument("--package-root", required=True)
+    parser.add_argument("--student-files", default="")
+    args = parser.parse_args(argv)
+
+    sys.dont_write_bytecode = True
+    sandbox_dir = os.path.dirname(os.path.abspath(__file__))
+    ops, request_error = load_ops(sandbox_dir)
+    # The submission goes LAST on sys.path: it can never shadow the standard library.
+    sys.path.append(os.path.abspath(args.package_root))
+    package_dir = os.path.join(os.path.abspath(args.package_root), "micrograd")
+    student_files = set(filter(None, args.student_files.split(",")))
+
+    requests = os.fdopen(args.requests, "rb")
+    replies = os.fdopen(args.replies, "wb")
+    serve(ops, request_error, requests, replies, package_dir, student_files)
+
+
+if __name__ == "__main__":
+    main()

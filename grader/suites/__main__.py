@@ -1,0 +1,39 @@
+"""python -m grader.suites --submission DIR --seed S [--lesson L ...] --json OUT
+
+Grades one submission (DIR is the folder that IS the student's `micrograd` package) and writes
+the results JSON. Run by `micrograder grade` as a time-limited child process."""
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.suites.runner import run_suites
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader.suites", description=__doc__.splitlines()[0])
+    parser.add_argument("--submission", required=True, type=Path,
+                        help="the student's micrograd/ folder")
+    parser.add_argument("--seed", required=True, type=int)
+    parser.add_argument("--lesson", action="append", dest="lessons", help="repeatable; default all")
+    parser.add_argument("--json", required=True, type=Path, dest="out")
+    parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temp folder)")
+    parser.add_argument("--slot", type=int, default=0, help="parallel grading slot")
+    args = parser.parse_args(argv)
+    if not args.submission.is_dir():
+        print(f"error: {args.submission} is not a folder (pass the student's micrograd/ folder)",
+              file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="micrograder-") as tmp:
+        results = run_suites(args.submission, seed=args.seed, lessons=args.lessons,
+                             workdir=args.workdir or Path(tmp), slot=args.slot)
+    partial = args.out.with_name(args.out.name + ".partial")
+    partial.write_text(json.dumps(results, indent=1))
+    os.replace(partial, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""What a hidden check may assert, and how it tells the student what went wrong.
+
+Replies from a worker are untrusted data: every value is validated (exact int/float types,
+never bool or a subclass, finite, expected sizes) before it is compared with anything.
+A `CheckFailed` message is shown to the student: which operation, which input, expected vs got.
+"""
+from __future__ import annotations
+
+import math
+
+
+class CheckFailed(AssertionError):
+    """A check's verdict, worded for the student (never contains test source)."""
+
+
+def describe(x) -> str:
+    """A short, safe description of an untrusted reply value."""
+    if isinstance(x, dict) and set(x) == {"__unserializable__"}:
+        return f"an object of type {str(x['__unserializable__'])[:60]}"
+    if type(x) is bool:
+        return f"a bool ({x})"
+    if type(x) is str:
+        return f"the string {x[:60]!r}"
+    if type(x) is list:
+        return f"a list of {len(x)} items"
+    if type(x) is dict:
+        return "a dict"
+    if x is None:
+        return "None"
+    return fmt(x)
+
+
+def fmt(x) -> str:
+    if type(x) is float:
+        return repr(x) if not math.isfinite(x) else f"{x:.10g}"
+    if type(x) is int:
+        return str(x) if abs(x) < 10**15 else "a huge int"
+    return describe(x)
+
+
+def as_float(x, what: str) -> float:
+    """x as a float if it is a finite int or float (exact types), else CheckFailed."""
+    if type(x) not in (int, float):
+        raise CheckFailed(f"{what}: expected a number, got {describe(x)}")
+    try:
+        value = float(x)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise CheckFailed(f"{what}: expected a finite number, got {fmt(x)}")
+    return value
+
+
+def as_list(xs, n: int | None, what: str) -> list:
+    if type(xs) is not list:
+        raise CheckFailed(f"{what}: expected a list, got {describe(xs)}")
+    if n is not None and len(xs) != n:
+        raise CheckFailed(f"{what}: expected {n} items, got {len(xs)}")
+    return xs
+
+
+def as_floats(xs, n: int | None, what: str) -> list[float]:
+    """A list of exactly n finite numbers (n None: any length)."""
+    return [as_float(x, f"{what} [item {i}]") for i, x in enumerate(as_list(xs, n, what))]
+
+
+def as_int(x, what: str) -> int:
+    if type(x) is not int:
+        raise CheckFailed(f"{what}: expected an int, got {describe(x)}")
+    return x
+
+
+def is_close(got: float, expected: float, rel: float = 1e-6) -> bool:
+    """|got - expected| <= rel * max(1, |expected|): absolute near 0, relative for big values."""
+    return abs(got - expected) <= rel * max(1.0, abs(expected))
+
+
+def assert_close(got, expected: float, what: str, rel: float = 1e-6) -> float:
+    """Validate `got` and compare it with `expected`; returns the validated float."""
+    value = as_float(got, what)
+    if not is_close(value, expected, rel):
+        raise CheckFailed(f"{what}: expected {fmt(float(expected))}, got {fmt(value)}")
+    return value
+
+
+def assert_all_close(gots, expecteds, what: str, labels=None, rel: float = 1e-6) -> list[float]:
+    """Element-wise assert_close of a list; `labels` name the items in the message."""
+    values = as_list(gots, len(expecteds), what)
+    labels = labels or [f"item {i}" for i in range(len(expecteds))]
+    return [assert_close(g, e, f"{what}, {label}", rel)
+            for g, e, label in zip(values, expecteds, labels)]
+
+
+def check(condition: bool, message: str) -> None:
+    """Fail with a student-facing message unless condition holds."""
+    if not condition:
+        raise CheckFailed(message)

@@ -1,0 +1,235 @@
+"""Run the hidden suites for one submission, in this (trusted) process, and collect scores.
+
+pytest runs with our own ini (-c suites.ini), rootdir grader/suites, plugin autoloading off and
+no cache, so no conftest, ini or plugin from a submission is ever read. The SuiteRun plugin
+records, per check: lesson, points, visibility, outcome and a student-facing message taken from
+CheckFailed / worker errors — never pytest's report text, which quotes test source.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import pytest
+
+from grader.lessons import load_lessons
+from grader.sandbox.assemble import assemble_package, read_assembly
+from grader.sandbox.client import Budget, Worker
+from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
+from grader.sandbox.jail import Limits
+from grader.suites.checks import CheckFailed
+from grader.suites.conftest import RUN
+
+SUITES = Path(__file__).resolve().parent
+INI = SUITES / "suites.ini"
+INTERNAL_ERROR = "the grader could not run this check (a grader bug; staff have the details)"
+
+
+class LessonInvalid(Exception):
+    """The lesson's module is missing or does not compile: its checks score 0 with this reason."""
+
+
+def compile_errors(submission: Path, modules) -> str:
+    """'' if every module exists and compiles, else a one-line reason naming file and line.
+    Uses compile() only: the student's code is never executed here."""
+    for module in modules:
+        path = submission / f"{module}.py"
+        shown = f"micrograd/{module}.py"
+        if not path.is_file():
+            return f"{shown} is missing: add it to your micrograd folder"
+        try:
+            compile(path.read_bytes(), shown, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            return (f"{shown}, line {exc.lineno}: {type(exc).__name__}: {exc.msg} "
+                    "(fix it so the file compiles)")
+        except (ValueError, UnicodeDecodeError) as exc:
+            return f"{shown} cannot be read as Python source ({exc.__class__.__name__})"
+    return ""
+
+
+def classify(exc: BaseException) -> tuple[str, str]:
+    """(outcome, student-facing message) for what a check raised."""
+    if isinstance(exc, (CheckFailed, StudentError, BadReply)):
+        return "failed", str(exc)
+    if isinstance(exc, WorkerTimeout):
+        return "timeout", str(exc)
+    if isinstance(exc, WorkerCrashed):
+        return "crashed", str(exc)
+    if isinstance(exc, LessonInvalid):
+        return "error", str(exc)
+    return "error", INTERNAL_ERROR
+
+
+class SuiteRun:
+    """pytest plugin holding one run's state: workers per lesson, and the check records."""
+
+    def __init__(self, submission: Path, *, seed: int, lessons, workdir: Path, limits: Limits,
+                 budgets: dict[str, float], slot: int = 0):
+        self.submission = Path(submission)
+        self.seed = seed
+        self.lessons = {lesson.id: lesson for lesson in load_lessons()}
+        self.selected = list(lessons) if lessons else list(self.lessons)
+        self.workdir = Path(workdir)
+        self.limits = limits
+        self.budgets = {lid: Budget(budgets.get(lid, lesson.time_budget))
+                        for lid, lesson in self.lessons.items()}
+        self.slot = slot
+        self.invalid = {lid: compile_errors(self.submission, self.lessons[lid].modules)
+                        for lid in self.selected}
+        self.workers: dict[str | None, Worker] = {}
+        self.records: dict[str, dict] = {}
+        self.internal_errors: list[str] = []
+        self.ignored: list[str] = []
+
+    # -- used by the fixtures -----------------------------------------------------------
+    def lesson_of(self, item) -> str:
+        marker = item.get_closest_marker("lesson")
+        if marker is None or marker.args[0] not in self.lessons:
+            raise RuntimeError(f"{item.nodeid}: missing or unknown lesson marker")
+        return marker.args[0]
+
+    def check_id(self, item) -> str:
+        return f"{self.lesson_of(item)}/{item.name}"
+
+    def worker(self, lesson_id: str | None, budget_of: str | None = None) -> Worker:
+        """The worker for a lesson (None: the student's whole stack), started lazily once."""
+        if lesson_id is not None and self.invalid.get(lesson_id):
+            raise LessonInvalid(self.invalid[lesson_id])
+        if lesson_id is None:
+            every = [m for lesson in self.lessons.values() for m in lesson.modules]
+            reason = compile_errors(self.submission, every)
+            if reason:
+                raise LessonInvalid(reason)
+        if lesson_id not in self.workers:
+            dest = self.workdir / (lesson_id or "whole-stack")
+            dest.mkdir(parents=True, exist_ok=True)
+            assemble_package(self.submission, lesson_id, dest)
+            assembly = read_assembly(dest)
+            self.ignored = sorted(set(self.ignored) | set(assembly.ignored))
+            self.workers[lesson_id] = Worker(
+                dest, limits=self.limits, budget=self.budgets[lesson_id or budget_of],
+                student_files=assembly.student, slot=self.slot, workdir=dest)
+        return self.workers[lesson_id]
+
+    def close(self):
+        for worker in self.workers.values():
+            worker.close()
+
+    # -- pytest hooks -----------------------------------------------------------------
+    def pytest_configure(self, config):
+        config.stash[RUN] = self  # where the fixtures in conftest.py find this run
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        items[:] = [item for item in items if self.lesson_of(item) in self.selected]
+        for item in items:
+            points = item.get_closest_marker("points")
+            visibility = item.get_closest_marker("visibility")
+            doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
+            param = item.callspec.id if hasattr(item, "callspec") else ""
+            self.records[item.nodeid] = {
+                "id": self.check_id(item),
+                "lesson": self.lesson_of(item),
+                "name": doc.replace("{param}", param),
+                "points": 0.0,
+                "max_points": float(points.args[0]) if points else 0.0,
+                "outcome": "passed",
+                "message": "",
+                "visibility": visibility.args[0] if visibility else "visible",
+                "seconds": 0.0,
+            }
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            raise RuntimeError(f"hidden suite {report.nodeid} does not collect:\n{report.longreprtext}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        record = self.records[item.nodeid]
+        record["seconds"] = round(record["seconds"] + call.duration, 4)
+        if report.failed and record["outcome"] == "passed":
+            exc = call.excinfo.value
+            record["outcome"], record["message"] = classify(exc)
+            if record["message"] == INTERNAL_ERROR:
+                detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                self.internal_errors.append(f"{record['id']}: {detail}")
+                print(f"[micrograder] internal error in {record['id']}:\n{report.longreprtext}",
+                      file=sys.stderr)
+        elif report.skipped and record["outcome"] == "passed":
+            record["outcome"], record["message"] = "error", INTERNAL_ERROR
+            self.internal_errors.append(f"{record['id']}: skipped")
+        if report.when == "teardown" and record["outcome"] == "passed":
+            record["points"] = record["max_points"]
+
+    # -- results ------------------------------------------------------------------------
+    def results(self) -> dict:
+        checks = list(self.records.values())
+        lessons = {}
+        for lesson_id in self.selected:
+            mine = [c for c in checks if c["lesson"] == lesson_id]
+            seconds = round(sum(c["seconds"] for c in mine), 3)
+            timeouts = sum(c["outcome"] == "timeout" for c in mine)
+            crashes = sum(c["outcome"] == "crashed" for c in mine)
+            if self.invalid.get(lesson_id):
+                status, reason = "invalid", self.invalid[lesson_id]
+            elif timeouts:
+                status, reason = "timeout", f"{timeouts} check(s) ran out of time"
+            elif crashes:
+                status, reason = "crashed", f"the process running your code died in {crashes} check(s)"
+            else:
+                status, reason = "graded", ""
+            lessons[lesson_id] = {
+                "status": status, "reason": reason, "seconds": seconds,
+                "points": sum(c["points"] for c in mine),
+                "max_points": sum(c["max_points"] for c in mine),
+            }
+        return {
+            "seed": self.seed,
+            "checks": checks,
+            "lessons": lessons,
+            "limits": {**self.limits.as_dict(),
+                       "time_budgets": {lid: self.budgets[lid].total for lid in self.selected}},
+            "ignored": self.ignored + self._stray_files(),
+            "internal_errors": self.internal_errors,
+        }
+
+    def _stray_files(self) -> list[str]:
+        """Files beside the submission's micrograd/ folder: never importable, reported."""
+        parent = self.submission.parent
+        return sorted(f"../{p.name}" for p in parent.iterdir()
+                      if p.name != self.submission.name and p.suffix == ".py")
+
+
+def run_suites(submission_micrograd: Path, *, seed: int, lessons: list[str] | None = None,
+               workdir: Path, limits: Limits | None = None,
+               time_budgets: dict[str, float] | None = None, slot: int = 0) -> dict:
+    """Grade the package folder `submission_micrograd` (the student's micrograd/) and return
+    the results dict described in the contract. `time_budgets` overrides lesson.toml's."""
+    run = SuiteRun(Path(submission_micrograd).resolve(), seed=seed, lessons=lessons,
+                   workdir=Path(workdir), limits=limits or Limits(),
+                   budgets=time_budgets or {}, slot=slot)
+    unknown = set(run.selected) - set(run.lessons)
+    if unknown:
+        raise ValueError(f"unknown lesson(s): {', '.join(sorted(unknown))}")
+    args = [str(SUITES), "-c", str(INI), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
+            "-p", "no:terminal"]
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    started = time.monotonic()
+    try:
+        code = pytest.main(args, plugins=[run])
+    finally:
+        run.close()
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(f"hidden suites did not run (pytest exit code {code})")
+    results = run.results()
+    results["seconds"] = round(time.monotonic() - started, 3)
+    return results
