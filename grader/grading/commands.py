@@ -1,0 +1,130 @@
+"""The bodies of `micrograder grade` and `micrograder validate` (grader/cli.py only declares
+the options). User mistakes become one-line click errors that say what to do."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from grader import paths
+from grader.grading import console as show
+from grader.grading import discovery
+from grader.grading.discovery import Submission
+from grader.grading.orchestrate import (GradeOptions, check_output_dir, grade_all,
+                                        grade_submission, new_seed, previous_seed)
+from grader.lessons import Lesson, LessonError, lesson_by_id, load_lessons
+from grader.report.gradebook import format_points
+
+DEFAULT_OUT = Path("grading-out")
+
+
+def select_lessons(names: tuple[str, ...]) -> tuple[Lesson, ...]:
+    """The requested lessons in course order (all of them when none is named)."""
+    try:
+        if not names:
+            return tuple(load_lessons())
+        chosen = {lesson_by_id(name).id for name in names}
+    except LessonError as exc:
+        raise click.BadParameter(f"{exc}; pass one of those ids", param_hint="--lesson") from None
+    return tuple(lesson for lesson in load_lessons() if lesson.id in chosen)
+
+
+def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | None,
+              lesson_names: tuple[str, ...], force: bool) -> None:
+    lessons = select_lessons(lesson_names)
+    if not submissions_dir.is_dir():
+        what = "is not a folder" if submissions_dir.exists() else "does not exist"
+        raise click.ClickException(
+            f"{submissions_dir} {what}; pass the folder that holds one folder or .zip per student")
+    out = out if out is not None else DEFAULT_OUT
+    subs_abs, out_abs = submissions_dir.resolve(), out.resolve()
+    if out_abs == subs_abs or subs_abs in out_abs.parents:
+        raise click.ClickException(
+            f"--out {out} is inside {submissions_dir}; choose an output folder outside it")
+    if not discovery.discover(submissions_dir):
+        raise click.ClickException(
+            f"{submissions_dir} holds no submissions; expected one folder or .zip per student "
+            f"(e.g. {submissions_dir / 'alice' / 'micrograd' / 'engine.py'})")
+    try:
+        check_output_dir(out)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise click.ClickException(
+            f"cannot write to {out} ({reason}); pass a writable folder with --out") from None
+
+    err, console = Console(stderr=True), Console()
+    if seed is None:
+        seed = previous_seed(out)
+        if seed is not None:
+            err.print(f"resuming the run in {out} with its seed {seed} (pass --seed to change)")
+        else:
+            seed = new_seed()
+    options = GradeOptions(out=out, seed=seed, lessons=lessons, jobs=jobs, force=force)
+    total = len(discovery.discover(submissions_dir))
+    with show.progress_bar(total, err) as on_done:
+        summary = grade_all(submissions_dir, options, on_done=on_done)
+
+    console.print(show.lesson_table(summary.results, list(lessons)))
+    problems = show.problem_table(summary.results)
+    if problems is not None:
+        console.print(problems)
+    console.print(f"{len(summary.results)} submissions: "
+                  f"{show.status_line(summary.results, len(summary.skipped))}; seed {seed}; "
+                  f"{summary.seconds:.1f} s")
+    console.print(f"gradebook: {out / 'gradebook.csv'}; per student: {out}/<id>/results.json "
+                  "and feedback.html")
+
+
+def run_validate(seed: int | None, lesson_names: tuple[str, ...]) -> None:
+    """Grade the reference solution (must score 100 %) and the generated template (must score
+    0 %); exit non-zero otherwise."""
+    lessons = select_lessons(lesson_names)
+    targets = {"reference": paths.REFERENCE_PACKAGE, "template": paths.STUDENT_TEMPLATE / "micrograd"}
+    for name, package in targets.items():
+        if not package.is_dir():
+            hint = "run `micrograder generate` first" if name == "template" else "restore it from git"
+            raise click.ClickException(f"{package} not found; {hint}")
+    options = GradeOptions(out=Path("."), seed=new_seed() if seed is None else seed,
+                           lessons=lessons, jobs=2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(grade_submission, Submission(name, package, "folder"),
+                                     options, slot=slot)
+                   for slot, (name, package) in enumerate(targets.items())}
+        results = {name: future.result() for name, future in futures.items()}
+
+    reference, template = results["reference"], results["template"]
+    table = Table(title=f"micrograder validate (seed {options.seed})")
+    for column in ("lesson", "reference", "template", "max"):
+        table.add_column(column, justify="left" if column == "lesson" else "right")
+    for ref, tpl in zip(reference.lessons, template.lessons):
+        table.add_row(ref.lesson.id, _cell(ref), _cell(tpl), format_points(ref.max_points))
+    table.add_row("total", format_points(reference.score), format_points(template.score),
+                  format_points(reference.max_score), style="bold")
+    Console().print(table)
+
+    failures = []
+    if reference.status != "graded" or reference.score < reference.max_score - 1e-9:
+        failures.append(f"the reference solution scores {format_points(reference.score)}"
+                        f"/{format_points(reference.max_score)} ({_why(reference)})")
+    if template.status != "graded" or template.score > 1e-9:
+        failures.append(f"the student template scores {format_points(template.score)} "
+                        f"instead of 0 ({_why(template)})")
+    if failures:
+        raise click.ClickException("; ".join(failures))
+    click.echo("validate: reference 100 %, template 0 %: OK")
+
+
+def _cell(lesson) -> str:
+    text = format_points(lesson.points)
+    return text if lesson.status == "graded" else f"{text} ({lesson.status})"
+
+
+def _why(result) -> str:
+    failed = [c for c in result.checks if (c.passed if result.id == "template" else not c.passed)]
+    if result.reason:
+        return f"{result.status}: {result.reason}"
+    names = ", ".join(c.id for c in failed[:5]) + (" …" if len(failed) > 5 else "")
+    return f"{'passed' if result.id == 'template' else 'failed'}: {names}" if names else result.status

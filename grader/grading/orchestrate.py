@@ -1,0 +1,223 @@
+"""Grade every submission of a folder: discover, copy, run the suite runner per submission
+(child process, time-limited, `jobs` at a time), write results.json + feedback.html per
+submission as each finishes, then rebuild gradebook.csv from all results.json files.
+
+Resume: a submission whose results.json matches this run (same seed, same lessons, same
+submission files) is skipped and its files are left untouched, unless `force`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import secrets
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from grader.grading import discovery
+from grader.grading.child import RUNNER, run_runner
+from grader.grading.discovery import InvalidSubmission, Submission
+from grader.grading.model import SubmissionResult, from_runner, one_line, without_runner
+from grader.lessons import Lesson
+from grader.report.atomic import write_json_atomic, write_text_atomic
+from grader.report.feedback import render_feedback
+from grader.report.gradebook import write_gradebook
+from grader.report.gradescope import read_results, results_json
+
+# Wall-clock seconds a submission may use beyond the sum of its lessons' time budgets
+# (process start-up, pytest collection, worker restarts) before its runner is killed.
+SUBMISSION_MARGIN = 30.0
+RUN_FILE = "run.json"
+GRADEBOOK = "gradebook.csv"
+LOGS = ".logs"  # ids never start with a dot, so this cannot clash with a student's folder
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    out: Path
+    seed: int
+    lessons: tuple[Lesson, ...]
+    jobs: int = 1
+    force: bool = False
+    runner: tuple[str, ...] = RUNNER
+    margin: float = SUBMISSION_MARGIN
+
+    @property
+    def timeout(self) -> float:
+        return sum(lesson.time_budget for lesson in self.lessons) + self.margin
+
+    def limits(self) -> dict:
+        return {
+            "submission_timeout_seconds": self.timeout,
+            "lesson_time_budgets": {lesson.id: lesson.time_budget for lesson in self.lessons},
+            "max_submission_files": discovery.MAX_FILES,
+            "max_submission_bytes": discovery.MAX_BYTES,
+        }
+
+
+@dataclass
+class RunSummary:
+    results: dict[str, dict | None]  # student id -> results.json data, in id order
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def new_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+def previous_seed(out: Path) -> int | None:
+    """The seed of an earlier run into the same output folder, so a plain rerun resumes it."""
+    data = read_json(Path(out) / RUN_FILE)
+    seed = data.get("seed") if isinstance(data, dict) else None
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
+def grade_all(submissions_dir: Path, options: GradeOptions,
+              on_done: Callable[[str, dict | None, bool], None] | None = None) -> RunSummary:
+    """Grade every submission in `submissions_dir`. `on_done(id, results, skipped)` is called
+    (from worker threads) as each one finishes, e.g. to advance a progress bar."""
+    started = time.monotonic()
+    out = Path(options.out)
+    subs = discovery.discover(submissions_dir)
+    run_info = {
+        "seed": options.seed,
+        "lessons": [lesson.id for lesson in options.lessons],
+        "submissions_dir": str(Path(submissions_dir).resolve()),
+        "jobs": options.jobs,
+        "limits": options.limits(),
+        "started_at": _now(),
+    }
+    write_json_atomic(out / RUN_FILE, run_info)  # first, so a killed run can be resumed
+
+    summary = RunSummary(results={sub.id: None for sub in subs})
+    slots: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for slot in range(options.jobs):
+        slots.put(slot)
+
+    def work(sub: Submission) -> None:
+        digest = discovery.fingerprint(sub)
+        existing = read_results(out / sub.id / "results.json")
+        if existing and not options.force and is_complete(existing, sub.id, options, digest):
+            summary.results[sub.id] = existing
+            summary.skipped.append(sub.id)
+            skipped = True
+        else:
+            slot = slots.get()
+            try:
+                result = grade_submission(sub, options, digest=digest, slot=slot)
+            finally:
+                slots.put(slot)
+            summary.results[sub.id] = write_outputs(out / sub.id, result)
+            summary.graded.append(sub.id)
+            skipped = False
+        if on_done:
+            on_done(sub.id, summary.results[sub.id], skipped)
+
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        for future in [pool.submit(work, sub) for sub in subs]:
+            future.result()
+
+    write_gradebook(out / GRADEBOOK, summary.results, list(options.lessons))
+    summary.seconds = time.monotonic() - started
+    # The runner reports the limits it enforced (per request, per worker); record them too.
+    limits = next((r["extra_data"]["limits"] for r in summary.results.values()
+                   if r and r["extra_data"].get("limits")), options.limits())
+    write_json_atomic(out / RUN_FILE, {**run_info, "limits": limits,
+                                       "finished_at": _now(),
+                                       "graded": len(summary.graded),
+                                       "skipped": len(summary.skipped)})
+    return summary
+
+
+def is_complete(data: dict, sub_id: str, options: GradeOptions, digest: str) -> bool:
+    extra = data["extra_data"]
+    return (extra.get("student_id") == sub_id
+            and extra.get("seed") == options.seed
+            and list(extra["lessons"]) == [lesson.id for lesson in options.lessons]
+            and extra.get("submission_digest") == digest)
+
+
+def grade_submission(sub: Submission, options: GradeOptions, *, digest: str = "",
+                     slot: int = 0) -> SubmissionResult:
+    """Grade one submission in a private copy. Never raises for anything the submission
+    does: a problem becomes the result's status and reason."""
+    lessons = list(options.lessons)
+    started = time.monotonic()
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"micrograder-{slot}-") as tmp:
+            try:
+                package = discovery.prepare(sub, Path(tmp))
+            except InvalidSubmission as exc:
+                return without_runner(sub.id, "invalid", str(exc), lessons, seed=options.seed,
+                                      execution_time=time.monotonic() - started, digest=digest)
+            return grade_package(sub.id, package, options, workdir=Path(tmp), digest=digest,
+                                 slot=slot, started=started)
+    except Exception as exc:  # a grader bug must cost this submission only, and say so
+        return without_runner(sub.id, "crashed", f"grader error: {type(exc).__name__}: "
+                              f"{one_line(str(exc), 150)}", lessons, seed=options.seed,
+                              execution_time=time.monotonic() - started, digest=digest)
+
+
+def grade_package(sub_id: str, package: Path, options: GradeOptions, *, workdir: Path,
+                  digest: str = "", slot: int = 0, started: float | None = None
+                  ) -> SubmissionResult:
+    """Run the suites on an already-copied `micrograd` package folder."""
+    started = time.monotonic() if started is None else started
+    lessons = list(options.lessons)
+    outcome = run_runner(package, seed=options.seed, lessons=[lesson.id for lesson in lessons],
+                         workdir=workdir, timeout=options.timeout, runner=options.runner,
+                         env={"MICROGRADER_SLOT": str(slot)})
+    elapsed = time.monotonic() - started
+    if outcome.kind != "ok":
+        result = without_runner(sub_id, outcome.kind, outcome.detail, lessons,
+                                seed=options.seed, execution_time=elapsed, digest=digest)
+    elif outcome.data.get("seed") != options.seed:
+        result = without_runner(sub_id, "crashed", "the suite runner used another seed",
+                                lessons, seed=options.seed, execution_time=elapsed, digest=digest)
+    else:
+        result = from_runner(sub_id, outcome.data, lessons, seed=options.seed,
+                             execution_time=elapsed, digest=digest)
+    result.limits = {**options.limits(), **result.limits}
+    result.runner_log = outcome.log_tail if outcome.kind != "ok" else ""
+    return result
+
+
+def write_outputs(folder: Path, result: SubmissionResult) -> dict:
+    """feedback.html first, results.json last: a results.json on disk means the submission
+    is finished. The runner's own log (which may quote hidden test source) goes to
+    <out>/.logs/, away from the per-student folders that may be handed out."""
+    log = folder.parent / LOGS / f"{result.id}.log"
+    if result.runner_log:
+        write_text_atomic(log, result.runner_log)
+    else:
+        log.unlink(missing_ok=True)
+    write_text_atomic(folder / "feedback.html", render_feedback(result))
+    data = results_json(result)
+    write_json_atomic(folder / "results.json", data)
+    return data
+
+
+def read_json(path: Path):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def check_output_dir(out: Path) -> None:
+    """Fail early (before any grading) if `out` cannot be created or written."""
+    out.mkdir(parents=True, exist_ok=True)
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise PermissionError(f"{out} is not writable")
+    probe = tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-", delete=True)
+    probe.close()
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
