@@ -1,4 +1,6 @@
 """The `micrograder` command. Commands stay thin: each parses options and calls a module."""
+import pathlib
+
 import click
 
 
@@ -9,3 +11,33 @@ def main():
 
 
 # Commands are registered below by their own modules' thin wrappers.
+
+
+@main.command()
+@click.argument("submissions_dir", type=click.Path(path_type=pathlib.Path))
+@click.option("--out", type=click.Path(path_type=pathlib.Path), default=None,
+              help="Output folder [default: ./grading-out]. Rerunning into it resumes.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Submissions graded in parallel.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed for the random test inputs [default: the previous run's in --out, "
+                   "else random]. Same seed, same scores.")
+@click.option("--lesson", "lessons", multiple=True, metavar="NAME",
+              help="Grade only this lesson (repeatable) [default: all].")
+@click.option("--force", is_flag=True, help="Regrade submissions that already have results.")
+def grade(submissions_dir, out, jobs, seed, lessons, force):
+    """Grade every submission in SUBMISSIONS_DIR (one folder or .zip per student)."""
+    from grader.grading.commands import run_grade
+
+    run_grade(submissions_dir, out, jobs, seed, lessons, force)
+
+
+@main.command()
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed [default: random].")
+@click.option("--lesson", "lessons", multiple=True, metavar="NAME",
+              help="Check only this lesson (repeatable) [default: all].")
+def validate(seed, lessons):
+    """Check that the reference solution scores 100 % and the student template 0 %."""
+    from grader.grading.commands import run_validate
+
+    run_validate(seed, lessons)
