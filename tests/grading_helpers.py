@@ -20,12 +20,14 @@ parser.add_argument("--submission", required=True)
 parser.add_argument("--seed", type=int, required=True)
 parser.add_argument("--lesson", action="append", default=[])
 parser.add_argument("--json", required=True)
+parser.add_argument("--slot", type=int, required=True)
+parser.add_argument("--workdir", required=True)
 args = parser.parse_args()
 package = Path(args.submission)
 calls = os.environ.get("FAKE_RUNNER_CALLS")
 if calls:
     with open(calls, "a") as handle:
-        handle.write(f"{package.name} {args.seed} {','.join(args.lesson)} {os.environ.get('MICROGRADER_SLOT')}\n")
+        handle.write(f"{package.name} {args.seed} {','.join(args.lesson)} {args.slot}\n")
 behaviour_file = package / "behaviour.json"
 behaviour = json.loads(behaviour_file.read_text()) if behaviour_file.exists() else {}
 points = json.loads(os.environ["FAKE_RUNNER_POINTS"])  # lesson id -> points, course order

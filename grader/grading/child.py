@@ -29,15 +29,18 @@ class RunnerOutcome:
 
 
 def run_runner(package: Path, *, seed: int, lessons: list[str], workdir: Path,
-               timeout: float, runner: tuple[str, ...] = RUNNER,
-               env: dict[str, str] | None = None) -> RunnerOutcome:
-    """Run the runner on `package` (the copied `micrograd` folder) and read its JSON."""
+               timeout: float, slot: int = 0, runner: tuple[str, ...] = RUNNER) -> RunnerOutcome:
+    """Run the runner on `package` (the copied `micrograd` folder) and read its JSON.
+    `slot` (0 .. jobs-1) tells the runner which parallel sandbox slot (uid) it may use."""
     json_out = workdir / "runner.json"
     log_path = workdir / "runner.log"
-    argv = [*runner, "--submission", str(package), "--seed", str(seed), "--json", str(json_out)]
+    scratch = workdir / "runner-scratch"
+    scratch.mkdir(exist_ok=True)
+    argv = [*runner, "--submission", str(package), "--seed", str(seed), "--json", str(json_out),
+            "--slot", str(slot), "--workdir", str(scratch)]
     for lesson in lessons:
         argv += ["--lesson", lesson]
-    child_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    child_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
     with open(log_path, "wb") as log:
         # A new session: on overrun we kill the runner with everything it started in its group.

@@ -58,6 +58,9 @@ class SubmissionResult:
     digest: str = ""
     limits: dict = field(default_factory=dict)
     runner_log: str = ""  # the runner's own output when it failed (for the teacher only)
+    suite_seconds: float = 0.0  # time the runner spent in the suites (the rest is overhead)
+    ignored: list[str] = field(default_factory=list)  # submission files never imported
+    internal_errors: list[str] = field(default_factory=list)  # grader bugs hit by checks
 
     @property
     def score(self) -> float:
@@ -92,9 +95,14 @@ def from_runner(sub_id: str, data: dict, lessons: list[Lesson], *, seed: int,
         results.append(LessonResult(lesson, info["status"], one_line(info.get("reason") or ""),
                                     points, _number(info.get("seconds"))))
     status, reason = overall_status(results)
+    internal = _strings(data.get("internal_errors"))
+    if internal:  # the student is not to blame; the teacher must see it in the gradebook
+        reason = one_line(f"{reason}; " if reason else "") + one_line(
+            f"grader error in {len(internal)} check(s): {internal[0]}")
     limits = data.get("limits") if isinstance(data.get("limits"), dict) else {}
     return SubmissionResult(sub_id, seed, status, reason, results, checks, execution_time,
-                            digest, limits)
+                            digest, limits, suite_seconds=_number(data.get("seconds")),
+                            ignored=_strings(data.get("ignored")), internal_errors=internal)
 
 
 def without_runner(sub_id: str, status: str, reason: str, lessons: list[Lesson], *, seed: int,
@@ -134,6 +142,10 @@ def _check(raw) -> Check | None:
                  max_points=max_points, outcome=outcome,
                  message=str(raw.get("message") or ""), visibility=visibility,
                  seconds=_number(raw.get("seconds")))
+
+
+def _strings(value) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
 
 
 def _number(value) -> float:

@@ -171,8 +171,8 @@ def grade_package(sub_id: str, package: Path, options: GradeOptions, *, workdir:
     started = time.monotonic() if started is None else started
     lessons = list(options.lessons)
     outcome = run_runner(package, seed=options.seed, lessons=[lesson.id for lesson in lessons],
-                         workdir=workdir, timeout=options.timeout, runner=options.runner,
-                         env={"MICROGRADER_SLOT": str(slot)})
+                         workdir=workdir, timeout=options.timeout, slot=slot,
+                         runner=options.runner)
     elapsed = time.monotonic() - started
     if outcome.kind != "ok":
         result = without_runner(sub_id, outcome.kind, outcome.detail, lessons,
@@ -184,7 +184,8 @@ def grade_package(sub_id: str, package: Path, options: GradeOptions, *, workdir:
         result = from_runner(sub_id, outcome.data, lessons, seed=options.seed,
                              execution_time=elapsed, digest=digest)
     result.limits = {**options.limits(), **result.limits}
-    result.runner_log = outcome.log_tail if outcome.kind != "ok" else ""
+    if outcome.kind != "ok" or result.internal_errors:
+        result.runner_log = outcome.log_tail
     return result
 
 

@@ -70,6 +70,9 @@ def results_json(result: SubmissionResult) -> dict:
                 for lesson in result.lessons
             },
             "submission_digest": result.digest,
+            "suite_seconds": round(result.suite_seconds, 3),
+            "ignored_files": result.ignored,
+            "internal_errors": result.internal_errors,
             "limits": result.limits,
         },
     }

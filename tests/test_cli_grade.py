@@ -1,0 +1,102 @@
+"""`micrograder grade` / `validate` from the command line: one-line errors for user mistakes
+(never a traceback), and a run that records its seed and resumes with it."""
+import csv
+import functools
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.grading import commands
+from grader.lessons import load_lessons
+from grading_helpers import make_submission, write_fake_runner
+
+
+def invoke(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    return result
+
+
+def error_line(result) -> str:
+    assert result.exit_code != 0
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.output
+    return errors[0]
+
+
+def test_missing_submissions_dir(tmp_path):
+    line = error_line(invoke("grade", tmp_path / "nope"))
+    assert str(tmp_path / "nope") in line and "does not exist" in line
+
+
+def test_submissions_dir_is_a_file(tmp_path):
+    (tmp_path / "subs.txt").write_text("")
+    assert "is not a folder" in error_line(invoke("grade", tmp_path / "subs.txt"))
+
+
+def test_empty_submissions_dir(tmp_path):
+    (tmp_path / "subs").mkdir()
+    line = error_line(invoke("grade", tmp_path / "subs", "--out", tmp_path / "out"))
+    assert "holds no submissions" in line and "alice" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_lesson(tmp_path):
+    make_submission(tmp_path / "subs", "alice")
+    line = error_line(invoke("grade", tmp_path / "subs", "--lesson", "valu"))
+    assert "'valu'" in line and "derivatives, value" in line
+
+
+def test_unwritable_out(tmp_path):
+    make_submission(tmp_path / "subs", "alice")
+    (tmp_path / "file").write_text("")  # a folder cannot be made under a file, even as root
+    line = error_line(invoke("grade", tmp_path / "subs", "--out", tmp_path / "file" / "out"))
+    assert f"cannot write to {tmp_path / 'file' / 'out'}" in line and "--out" in line
+
+
+def test_out_inside_the_submissions(tmp_path):
+    make_submission(tmp_path / "subs", "alice")
+    line = error_line(invoke("grade", tmp_path / "subs", "--out", tmp_path / "subs" / "out"))
+    assert "outside" in line
+
+
+def test_bad_jobs(tmp_path):
+    make_submission(tmp_path / "subs", "alice")
+    assert "-j" in error_line(invoke("grade", tmp_path / "subs", "-j", "0"))
+
+
+@pytest.fixture
+def fake_runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_RUNNER_POINTS",
+                       json.dumps({l.id: l.points for l in load_lessons()}))
+    monkeypatch.setattr(commands, "GradeOptions", functools.partial(
+        commands.GradeOptions, runner=write_fake_runner(tmp_path)))
+
+
+def test_grade_prints_summary_records_the_seed_and_resumes_with_it(tmp_path, fake_runner):
+    make_submission(tmp_path / "subs", "alice")
+    make_submission(tmp_path / "subs", "bob", {"fail": {"nn": "Neuron has no bias"}})
+    out = tmp_path / "out"
+    result = invoke("grade", tmp_path / "subs", "--out", out, "--seed", "42")
+    assert result.exit_code == 0, result.output
+    assert "Per-lesson summary" in result.output and "graded 2" in result.output
+    assert "seed 42" in result.output
+    assert json.loads((out / "run.json").read_text())["seed"] == 42
+    with open(out / "gradebook.csv", newline="") as handle:
+        totals = {row["id"]: row["total"] for row in csv.DictReader(handle)}
+    assert totals == {"alice": "100", "bob": "92.5"}
+
+    again = invoke("grade", tmp_path / "subs", "--out", out)
+    assert again.exit_code == 0 and "seed 42" in again.output
+    assert "2 unchanged" in again.output
+
+
+def test_validate_names_a_missing_template(tmp_path, monkeypatch):
+    from grader import paths
+
+    monkeypatch.setattr(paths, "STUDENT_TEMPLATE", tmp_path / "student_template")
+    line = error_line(invoke("validate"))
+    assert "student_template/micrograd not found" in line and "micrograder generate" in line
