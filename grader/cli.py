@@ -41,3 +41,13 @@ def validate(seed, lessons):
     from grader.grading.commands import run_validate
 
     run_validate(seed, lessons)
+
+
+@main.command()
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 and name every file that is stale, missing or extra.")
+def generate(check):
+    """Build student_template/ and the nbgrader notebooks from solutions/ and assignments/."""
+    from grader.generate.commands import run_generate
+
+    run_generate(check)

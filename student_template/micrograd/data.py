@@ -1,0 +1,41 @@
+"""Lesson 6 (part 1) — the two-moons data, split and batched, in pure Python.
+
+Two interleaving half circles: no straight line separates them, so a model needs a hidden layer
+to classify them — the smallest interesting problem for a neural network.
+"""
+import math
+import random
+
+
+def _linspace(start, stop, n):
+    """n evenly spaced numbers from start to stop inclusive."""
+    if n == 1:
+        return [start]
+    return [start + (stop - start) * i / (n - 1) for i in range(n)]
+
+
+def make_moons(n_samples=100, noise=0.1, seed=0):
+    """The two-moons data set with scikit-learn's geometry.
+
+    n // 2 points on the outer moon (cos t, sin t), label -1, and the rest on the inner moon
+    (1 - cos t, 0.5 - sin t), label +1, with t evenly spaced over [0, π]; then Gaussian noise
+    of standard deviation `noise` on each coordinate. Returns (X, y): X a list of [x1, x2], y a
+    list of ±1.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def train_val_split(X, y, val_fraction=0.2, seed=0):
+    """Shuffle, then hold back round(n · val_fraction) points for validation.
+
+    Returns (X_train, y_train, X_val, y_val).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def batches(X, y, batch_size, shuffle=True, seed=0):
+    """Yield (X_batch, y_batch) pairs of batch_size points; the last batch may be smaller."""
+    # YOUR CODE HERE
+    raise NotImplementedError()

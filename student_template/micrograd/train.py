@@ -1,0 +1,61 @@
+"""Lesson 6 (part 2) — training: put the engine, the network, a loss and an optimizer together.
+
+One training step: zero the gradients, run the model forward, measure the loss (plus an L2
+penalty), backpropagate, optionally clip, and let the optimizer move the weights. After each
+epoch we measure the loss and accuracy on held-back validation data, which tells us whether the
+model learns the moons or merely memorises the training points.
+"""
+import random
+from dataclasses import dataclass, field
+
+from .data import batches
+from .losses import binary_cross_entropy, hinge_loss, l2_regularization, mse_loss
+from .nn import MLP
+from .optim import SGD, Adam, Momentum, clip_grad_norm
+
+
+@dataclass
+class History:
+    """What happened during training, one entry per epoch."""
+
+    train_loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    best_val_loss: float = float("inf")
+    best_epoch: int = -1
+
+
+def predict(score):
+    """The class a score stands for: +1 when positive, otherwise -1."""
+    return 1 if score > 0 else -1
+
+
+def accuracy(model, X, y):
+    """The fraction of points whose predicted class is their label."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def data_loss(scores, y, loss):
+    """The loss of scores against labels ±1: 'hinge', 'mse' or 'bce' (on sigmoid(score))."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
+          loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
+    """Train `model` for `epochs` epochs of mini-batches and return its History."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+
+
+def benchmark_optimizers(X_train, y_train, X_val, y_val, optimizers=("SGD", "Momentum", "Adam"),
+                         hidden=(8, 8), lr=0.05, epochs=20, batch_size=16, seed=0,
+                         loss="hinge", alpha=1e-4):
+    """Train the same model from the same starting weights once per optimizer; only the optimizer
+    changes. Returns one row per optimizer."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
