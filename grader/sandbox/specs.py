@@ -104,3 +104,34 @@ def build_graph(nodes, value_class):
         else:
             built.append(UNARY[kind](built[node[1]]))
     return built
+
+
+# Models (lesson 3): {"kind": "neuron", "nin": 3, "activation": "relu"}
+#                    {"kind": "layer", "nin": 3, "nout": 2, "activation": "tanh"}
+#                    {"kind": "mlp", "nin": 2, "nouts": [4, 1], "activation": "relu", "tuple": true}
+# A missing "activation" uses the constructor's default; "tuple" passes nouts as a tuple.
+def build_model(spec, nn):
+    """Build the model the spec describes with the classes of module `nn`."""
+    kind = spec.get("kind")
+    kwargs = {"activation": spec["activation"]} if spec.get("activation") else {}
+    if kind == "neuron":
+        return nn.Neuron(spec["nin"], **kwargs)
+    if kind == "layer":
+        return nn.Layer(spec["nin"], spec["nout"], **kwargs)
+    if kind == "mlp":
+        nouts = tuple(spec["nouts"]) if spec.get("tuple") else list(spec["nouts"])
+        return nn.MLP(spec["nin"], nouts, **kwargs)
+    raise RequestError(f"unknown model kind {kind!r}")
+
+
+def set_weights(params, weights):
+    """Give the parameters, in parameters() order, the grader's weights."""
+    for p, w in zip(params, weights):
+        p.data = w
+
+
+def output_data(out):
+    """["list", [data, ...]] for a list/tuple of Values, ["single", data] for one Value."""
+    if isinstance(out, (list, tuple)):
+        return ["list", [v.data for v in out]]
+    return ["single", out.data]

@@ -64,6 +64,13 @@ def as_floats(xs, n: int | None, what: str) -> list[float]:
     return [as_float(x, f"{what} [item {i}]") for i, x in enumerate(as_list(xs, n, what))]
 
 
+def as_record(x, keys, what: str) -> dict:
+    """A dict holding (at least) `keys`."""
+    if type(x) is not dict or any(k not in x for k in keys):
+        raise CheckFailed(f"{what}: got a malformed answer ({describe(x)})")
+    return x
+
+
 def as_int(x, what: str) -> int:
     if type(x) is not int:
         raise CheckFailed(f"{what}: expected an int, got {describe(x)}")
