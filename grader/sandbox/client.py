@@ -91,7 +91,8 @@ class Worker:
         try:
             self._proc = jail.spawn(argv, slot=self.slot, limits=self.limits,
                                     pass_fds=(req_r, rep_w), stdout=self._capture,
-                                    cwd=self.workdir, cpu_seconds=cpu)
+                                    cwd=self.workdir, cpu_seconds=cpu,
+                                    package_root=self.package_root)
         finally:
             os.close(req_r)
             os.close(rep_w)

@@ -1,18 +1,49 @@
 """The ONE place that starts a worker process, and the limits it runs under.
 
-Today the limits are process-level: a new session (so a timeout can kill the whole process
-group, including anything the student forked) and rlimits set in the child before exec.
-OS-level isolation (bubblewrap, an unprivileged uid per slot) slots in behind `spawn` later.
+Two layers, both behind `spawn`:
+- OS sandbox (Linux, root, bubblewrap + setpriv available): the worker runs in its own network,
+  PID, IPC and UTS namespaces with a read-only view of /usr only, a private size-capped /tmp,
+  the harness files (grader/sandbox/*.py) read-only, the assembled package folder read-only and
+  its `micrograd/` folder as the ONLY writable place. Inside, setpriv drops to an unprivileged
+  uid/gid of its own per parallel grading slot (bwrap's --uid is cosmetic when run as root: files
+  would still be read as root; and RLIMIT_NPROC counts per uid, so one uid per slot).
+  Killing bwrap kills the namespace's init and with it every process inside, `setsid` daemons
+  included; --die-with-parent does the same if the process that started the worker dies.
+- Process-level limits, always: a new session (a timeout kills the whole process group) and
+  rlimits set in the child before exec (CPU, address space, file size, open files; processes
+  only with a slot uid). Where the OS sandbox cannot run, this is all there is: `describe()`
+  says so, the grader says so loudly once per run, and `Limits(sandbox="require")` refuses.
 """
 from __future__ import annotations
 
+import functools
 import os
 import resource
+import shutil
 import signal
 import subprocess
-from dataclasses import asdict, dataclass
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 MiB = 1024 * 1024
+HARNESS_DIR = Path(__file__).resolve().parent
+SYSTEM_DIR = Path("/usr")  # the only host tree the sandbox sees: Debian's python3 and setpriv
+BWRAP = "bwrap"
+SETPRIV = "/usr/bin/setpriv"
+PROBE_PYTHON = "/usr/bin/python3"
+# Unprivileged uid/gid of slot N is SLOT_UID_BASE + N: far above real users, system users
+# (< 1000), nobody (65534) and systemd's dynamic range. Two graders sharing one machine should
+# set different bases (MICROGRADER_SLOT_UID_BASE) so they do not share RLIMIT_NPROC counts.
+DEFAULT_SLOT_UID_BASE = 1_500_000
+
+
+class SandboxUnavailable(RuntimeError):
+    """The OS sandbox was required but cannot run here; the message says why, in one line."""
+
+
+def _uid_base() -> int:
+    return int(os.environ.get("MICROGRADER_SLOT_UID_BASE", DEFAULT_SLOT_UID_BASE))
 
 
 @dataclass(frozen=True)
@@ -22,31 +53,149 @@ class Limits:
     address_space: int = 2048 * MiB  # RLIMIT_AS: a memory bomb becomes a MemoryError
     file_size: int = 16 * MiB  # RLIMIT_FSIZE: caps the captured stdout/stderr and any file written
     open_files: int = 64  # RLIMIT_NOFILE
-    processes: int | None = None  # RLIMIT_NPROC (per uid, ignored for root: set with a slot uid)
+    processes: int | None = 32  # RLIMIT_NPROC per slot uid (only enforced inside the OS sandbox)
     output_cap: int = 64 * 1024  # bytes of captured output kept for staff diagnostics
+    tmp_size: int = 64 * MiB  # size of the sandbox's private /tmp (a tmpfs)
+    sandbox: str = "auto"  # "auto": OS sandbox when it can run; "require": refuse otherwise; "off"
+    slot_uid_base: int = field(default_factory=_uid_base)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "isolation": describe(self)}
 
 
-def _set_rlimits(limits: Limits, cpu_seconds: int) -> None:
-    # Runs in the child between fork and exec: keep it to plain system calls.
+@dataclass(frozen=True)
+class SandboxStatus:
+    available: bool
+    reason: str  # why not, in one line ('' when available)
+
+
+@functools.lru_cache(maxsize=1)
+def sandbox_status() -> SandboxStatus:
+    """Can the OS sandbox run on this machine? Probed once per process by starting a trivial
+    sandboxed interpreter exactly as `spawn` would."""
+    if not sys.platform.startswith("linux"):
+        return SandboxStatus(False, f"bubblewrap needs Linux (this is {sys.platform})")
+    if os.geteuid() != 0:
+        return SandboxStatus(False, "not running as root, so workers cannot switch to a per-slot uid")
+    for tool in (BWRAP, SETPRIV, PROBE_PYTHON):
+        if shutil.which(tool) is None:
+            hint = " (apt-get install bubblewrap, or run ./install.sh)" if tool == BWRAP else ""
+            return SandboxStatus(False, f"{tool} not found{hint}")
+    argv = _sandbox_argv([PROBE_PYTHON, "-I", "-S", "-c", "pass"], slot=0, limits=Limits(),
+                         package_root=None, uid=_uid_base())
+    try:
+        probe = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return SandboxStatus(False, f"bubblewrap does not start ({type(exc).__name__})")
+    if probe.returncode != 0:
+        detail = " ".join(probe.stderr.decode("utf-8", "replace").split())[:160]
+        return SandboxStatus(False, f"bubblewrap fails here: {detail or probe.returncode}")
+    return SandboxStatus(True, "")
+
+
+def use_sandbox(limits: Limits) -> bool:
+    """Whether workers under `limits` run in the OS sandbox; raises SandboxUnavailable when it
+    is required and cannot run."""
+    if limits.sandbox == "off":
+        return False
+    status = sandbox_status()
+    if not status.available and limits.sandbox == "require":
+        raise SandboxUnavailable(f"the grading sandbox cannot run: {status.reason}")
+    return status.available
+
+
+def describe(limits: Limits) -> str:
+    """One line for reports: which isolation the workers get."""
+    if limits.sandbox == "off":
+        return "process-level limits only (sandbox turned off)"
+    status = sandbox_status()
+    if status.available:
+        return (f"bubblewrap (no network, own PID/IPC/UTS namespaces, read-only system, "
+                f"private /tmp) + setpriv to uid {limits.slot_uid_base}+slot")
+    return f"process-level limits only: {status.reason}"
+
+
+def slot_uid(limits: Limits, slot: int) -> int:
+    return limits.slot_uid_base + slot
+
+
+def _set_rlimits(limits: Limits, cpu_seconds: int, nproc: bool) -> None:
+    # Runs in the child between fork and exec: keep it to plain system calls. The limits are
+    # inherited through bwrap and setpriv by the worker.
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_AS, (limits.address_space, limits.address_space))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if limits.processes is not None:
+    if nproc and limits.processes is not None:
+        # Counted per real uid: meaningful only for the slot's own uid (root ignores it, and
+        # without the sandbox it would count the grading user's every process).
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
 
 
+def _sandbox_argv(argv: list[str], *, slot: int, limits: Limits, package_root: Path | None,
+                  uid: int) -> list[str]:
+    """bwrap + setpriv command line running `argv` for `slot`. Host paths keep their names
+    inside (so argv needs no rewriting); only what is bound here exists in there."""
+    box = [BWRAP, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+           "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+           "--hostname", "sandbox",
+           "--ro-bind", str(SYSTEM_DIR), str(SYSTEM_DIR),
+           "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+           "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+           "--proc", "/proc", "--dev", "/dev",
+           "--perms", "1777", "--size", str(limits.tmp_size), "--tmpfs", "/tmp"]
+    made = {Path("/"), Path("/tmp")}
+
+    def parents(path: Path) -> list[str]:
+        # bwrap would create missing mount points' parents with mode 0700: unusable by the uid.
+        args = []
+        for parent in reversed(path.parents):
+            if parent not in made:
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", str(parent)]
+        return args
+
+    for path in sorted(HARNESS_DIR.glob("*.py")):  # the harness only, never __pycache__
+        box += parents(path) + ["--ro-bind", str(path), str(path)]
+    workdir = "/tmp"
+    if package_root is not None:
+        package = package_root / "micrograd"
+        box += parents(package_root) + ["--ro-bind", str(package_root), str(package_root),
+                                        "--bind", str(package), str(package)]
+        workdir = str(package)
+    box += ["--chdir", workdir, "--"]
+    drop = [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
+            "--inh-caps=-all", "--bounding-set=-all", "--"]
+    return box + drop + list(argv)
+
+
+def _hand_over(package: Path, uid: int) -> None:
+    """Make the assembled package readable and writable by the slot uid and nobody else.
+    The folder around it stays root's (read-only inside), so nothing the worker can write
+    is ever opened by the trusted side (no symlink tricks on capture files)."""
+    for root, dirs, files in os.walk(package):
+        for name in [root, *(os.path.join(root, f) for f in dirs + files)]:
+            os.chown(name, uid, uid, follow_symlinks=False)
+    os.chmod(package, 0o700)
+    os.chmod(package.parent, 0o755)  # e.g. a mkdtemp folder (0o700): the uid must list it
+
+
 def spawn(argv: list[str], *, slot: int = 0, limits: Limits, pass_fds=(), stdout=None,
-          cwd=None, cpu_seconds: int | None = None) -> subprocess.Popen:
-    """Start argv in a new session under `limits`; stdin is /dev/null, stdout and stderr go
-    to `stdout` (a capture file or DEVNULL). `slot` picks the parallel grading slot (used for a
-    per-slot uid once the OS sandbox arrives)."""
-    del slot  # one slot, one uid: not needed until the OS sandbox
+          cwd=None, cpu_seconds: int | None = None,
+          package_root: Path | None = None) -> subprocess.Popen:
+    """Start argv (a worker) under `limits`; stdin is /dev/null, stdout and stderr go to
+    `stdout` (a capture file or DEVNULL). `slot` (0 .. jobs-1) picks the sandbox uid.
+    `package_root` is the folder holding the assembled `micrograd/` (default: cwd); inside the
+    OS sandbox it is the only part of the host file system the worker sees besides /usr and
+    the harness, and its `micrograd/` is the only writable place."""
     cpu = int(cpu_seconds if cpu_seconds is not None else limits.cpu_seconds)
+    sandboxed = use_sandbox(limits)
+    if sandboxed:
+        root = Path(package_root if package_root is not None else cwd).resolve()
+        uid = slot_uid(limits, slot)
+        _hand_over(root / "micrograd", uid)
+        argv = _sandbox_argv(argv, slot=slot, limits=limits, package_root=root, uid=uid)
     return subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
@@ -56,13 +205,14 @@ def spawn(argv: list[str], *, slot: int = 0, limits: Limits, pass_fds=(), stdout
         cwd=cwd,
         env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
         start_new_session=True,
-        preexec_fn=lambda: _set_rlimits(limits, cpu),
+        preexec_fn=lambda: _set_rlimits(limits, cpu, nproc=sandboxed),
         close_fds=True,
     )
 
 
 def kill_group(proc: subprocess.Popen) -> None:
-    """Kill the worker and everything it started (same process group), then reap it."""
+    """Kill the worker and everything it started (same process group; inside the OS sandbox
+    killing bwrap also ends its PID namespace, which catches `setsid` escapees), then reap it."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -71,3 +221,19 @@ def kill_group(proc: subprocess.Popen) -> None:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignorable
         pass
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux; no-op elsewhere).
+    For trusted child processes such as the suite runner, so killing the grader (even with
+    SIGKILL) leaves no runner behind; their workers follow through bwrap's --die-with-parent."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
