@@ -15,13 +15,26 @@ def graph(nodes, backward=True, root=-1):
     return {"data": [node.data for node in built], "grad": [node.grad for node in built]}
 
 
-def children(nodes):
-    """For every node, the spec indices of the objects in its _prev (-1 for anything that is
-    not a node of the spec, e.g. a leaf made from a number operand)."""
+def children(nodes, limit=1000):
+    """For every node: the spec indices of the objects in its _prev ("direct"; -1 for anything
+    that is not a node of the spec, e.g. a leaf made from a number or the -b inside a + (-b)),
+    and of every spec node reachable through _prev ("reachable", at most `limit` visits)."""
     from micrograd.engine import Value
     built = specs.build_graph(nodes, Value)
     index = {id(node): i for i, node in enumerate(built)}
-    return [[index.get(id(child), -1) for child in node._prev] for node in built]
+    result = []
+    for node in built:
+        direct = [index.get(id(child), -1) for child in node._prev]
+        reachable, seen, stack = set(), set(), list(node._prev)
+        while stack and len(seen) < limit:
+            child = stack.pop()
+            if id(child) not in seen:
+                seen.add(id(child))
+                if id(child) in index:
+                    reachable.add(index[id(child)])
+                stack.extend(child._prev)
+        result.append({"direct": direct, "reachable": sorted(reachable)})
+    return result
 
 
 def leaf(data, label=None):

@@ -24,20 +24,34 @@ HARNESS = "_micrograder_harness"  # package name the worker gives grader/sandbox
 MESSAGE_CAP = 300
 
 
-def load_ops(sandbox_dir):
-    """Import every ops_*.py next to this file and merge their OPS tables."""
-    spec = importlib.util.spec_from_file_location(
-        HARNESS, os.path.join(sandbox_dir, "__init__.py"), submodule_search_locations=[sandbox_dir])
-    package = importlib.util.module_from_spec(spec)
-    sys.modules[HARNESS] = package
-    spec.loader.exec_module(package)
-    request_error = importlib.import_module(f"{HARNESS}.specs").RequestError
-    ops = {}
-    for name in sorted(os.listdir(sandbox_dir)):
-        if name.startswith("ops_") and name.endswith(".py"):
-            module = importlib.import_module(f"{HARNESS}.{name[:-3]}")
-            ops.update(module.OPS)
-    return ops, request_error
+class Ops:
+    """The request vocabulary: op "<lesson>.<name>" is OPS["<lesson>.<name>"] of ops_<lesson>.py
+    next to this file. Each module is imported on first use, so a broken op module only
+    affects its own lesson's requests."""
+
+    def __init__(self, sandbox_dir):
+        spec = importlib.util.spec_from_file_location(
+            HARNESS, os.path.join(sandbox_dir, "__init__.py"),
+            submodule_search_locations=[sandbox_dir])
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[HARNESS] = package
+        spec.loader.exec_module(package)
+        self.request_error = importlib.import_module(f"{HARNESS}.specs").RequestError
+        self.sandbox_dir = sandbox_dir
+
+    def handler(self, op):
+        """The handler of `op`; raises LookupError (a bad request) if there is none."""
+        lesson = op.split(".", 1)[0]
+        if not lesson.isidentifier() or not os.path.isfile(
+                os.path.join(self.sandbox_dir, f"ops_{lesson}.py")):
+            raise LookupError(f"unknown op {op!r}")
+        try:
+            module = importlib.import_module(f"{HARNESS}.ops_{lesson}")
+        except Exception as exc:  # a grader bug: report it as a bad request, keep serving
+            raise LookupError(f"ops_{lesson}.py does not import: {exc!r}") from None
+        if op not in module.OPS:
+            raise LookupError(f"unknown op {op!r}")
+        return module.OPS[op]
 
 
 def _safe_text(obj):
@@ -69,18 +83,18 @@ def encode(reply):
     return (json.dumps(reply, default=_describe) + "\n").encode()
 
 
-def serve(ops, request_error, requests, replies, package_dir, student_files):
+def serve(ops, requests, replies, package_dir, student_files):
     for line in requests:
         try:
             request = json.loads(line)
-            handler = ops[request["op"]]
+            handler = ops.handler(request["op"])
             args = request.get("args", {})
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, LookupError, TypeError, AttributeError) as exc:
             reply = {"ok": False, "kind": "request", "message": f"bad request: {exc!r}"[:MESSAGE_CAP]}
         else:
             try:
                 reply = {"ok": True, "result": handler(**args)}
-            except request_error as exc:
+            except ops.request_error as exc:
                 reply = {"ok": False, "kind": "request", "message": _safe_text(exc)}
             except BaseException as exc:  # anything the student's code raised (incl. SystemExit)
                 reply = {"ok": False, "kind": "student",
@@ -108,8 +122,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     sys.dont_write_bytecode = True
+    # Closure-style engines (karpathy/micrograd) make a reference cycle per node; with the
+    # default thresholds the collector rescans the growing graph thousands of times (a
+    # 100,000-node chain: 6.3 s -> 1.9 s measured). Collections still run, so memory stays bounded.
+    gc.set_threshold(100_000, 50, 1000)
     sandbox_dir = os.path.dirname(os.path.abspath(__file__))
-    ops, request_error = load_ops(sandbox_dir)
+    ops = Ops(sandbox_dir)
     # The submission goes LAST on sys.path: it can never shadow the standard library.
     sys.path.append(os.path.abspath(args.package_root))
     package_dir = os.path.join(os.path.abspath(args.package_root), "micrograd")
@@ -117,7 +135,7 @@ def main(argv=None):
 
     requests = os.fdopen(args.requests, "rb")
     replies = os.fdopen(args.replies, "wb")
-    serve(ops, request_error, requests, replies, package_dir, student_files)
+    serve(ops, requests, replies, package_dir, student_files)
 
 
 if __name__ == "__main__":

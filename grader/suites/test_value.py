@@ -54,8 +54,7 @@ def run_graph(student, nodes, backward=True):
     reply = as_record(student.call("value.graph", nodes=nodes, backward=backward),
                       ("data", "grad"), "building the graph")
     data = as_floats(reply["data"], len(nodes), "the data of the nodes")
-    grads = as_floats(reply["grad"], len(nodes), "the grads of the nodes") if backward else None
-    return data, grads
+    return data, as_floats(reply["grad"], len(nodes), "the grads of the nodes")
 
 
 def assert_forward(student, reference, nodes):
@@ -162,28 +161,37 @@ def test_node_reuse_accumulates(student, reference, rng, shape):
 
 
 @pytest.mark.points(0.5)
-def test_fresh_value(student, rng):
-    """Value(data, label=...): stores data and label, grad starts at 0, no children"""
+def test_grad_starts_at_zero(student, rng):
+    """grad starts at 0 (leaves and results of operations); data and label are stored"""
     x = r3(rng.uniform(-5, 5))
     reply = as_record(student.call("value.leaf", data=x, label="w1"),
                       ("data", "grad", "label", "prev"), "Value(...)")
     assert_close(reply["data"], x, f"Value({x!r}).data")
-    assert_close(reply["grad"], 0.0, f"Value({x!r}).grad before any backward()")
     check(reply["label"] == "w1", f"Value({x!r}, label='w1').label should be 'w1'")
     check(reply["prev"] == 0, f"Value({x!r})._prev should be empty")
+    nodes = [["leaf", x], ["leaf", r3(rng.uniform(-5, 5))], ["mul", 0, 1], ["add", 2, 0]]
+    _, grads = run_graph(student, nodes, backward=False)
+    for i in range(len(nodes)):
+        assert_close(grads[i], 0.0, f"{render(nodes)}: {name(i)}.grad before any backward()")
 
 
 @pytest.mark.points(1)
 def test_prev_holds_children(student, rng):
     """_prev holds the Values an operation was computed from"""
     nodes = [["leaf", r3(rng.uniform(0.5, 2))], ["leaf", r3(rng.uniform(0.5, 2))],
-             ["mul", 0, 1], ["add", 2, 0], ["tanh", 3], ["sub", 4, 1]]
+             ["mul", 0, 1], ["add", 2, 0], ["tanh", 3], ["sub", 4, 1], ["truediv", 5, 0]]
     reply = as_list(student.call("value.children", nodes=nodes), len(nodes), "the children")
     for i, node in enumerate(nodes):
-        got = {c for c in as_list(reply[i], None, f"{name(i)}._prev")}
-        wanted = {a for a in node[1:] if isinstance(a, int)} if node[0] != "leaf" else set()
-        check(wanted <= got, f"{render(nodes)}: {name(i)}._prev should hold "
-                             f"{', '.join(name(a) for a in sorted(wanted)) or 'nothing'}")
+        operands = {a for a in node[1:] if isinstance(a, int)} if node[0] != "leaf" else set()
+        found = as_record(reply[i], ("direct", "reachable"), f"{name(i)}._prev")
+        direct = set(as_list(found["direct"], None, f"{name(i)}._prev"))
+        reachable = set(as_list(found["reachable"], None, f"{name(i)}._prev"))
+        should = (f"{render(nodes)}: {name(i)}._prev should hold "
+                  f"{', '.join(name(a) for a in sorted(operands)) or 'nothing'}")
+        # - and / may be composites (a + (-b), a * b**-1): b is then found one step further.
+        composite = node[0] in ("sub", "truediv")
+        check(operands <= (reachable if composite else direct), should)
+        check(direct <= operands | {-1}, should + " (and no other node of the graph)")
 
 
 @pytest.mark.points(1)
