@@ -25,11 +25,22 @@ def main():
 @click.option("--lesson", "lessons", multiple=True, metavar="NAME",
               help="Grade only this lesson (repeatable) [default: all].")
 @click.option("--force", is_flag=True, help="Regrade submissions that already have results.")
-def grade(submissions_dir, out, jobs, seed, lessons, force):
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
+              help="Wall seconds one check may run before its worker is killed [default: 10; "
+                   "checks that train ask for more].")
+@click.option("--memory-mb", type=click.IntRange(min=64), default=None,
+              help="Address-space limit of a worker process in MiB [default: 2048].")
+@click.option("--max-procs", type=click.IntRange(min=1), default=None,
+              help="Processes per grading slot (sandbox only) [default: 32].")
+@click.option("--require-sandbox", is_flag=True,
+              help="Refuse to grade when the bubblewrap sandbox cannot run here.")
+def grade(submissions_dir, out, jobs, seed, lessons, force, timeout, memory_mb, max_procs,
+          require_sandbox):
     """Grade every submission in SUBMISSIONS_DIR (one folder or .zip per student)."""
     from grader.grading.commands import run_grade
 
-    run_grade(submissions_dir, out, jobs, seed, lessons, force)
+    run_grade(submissions_dir, out, jobs, seed, lessons, force, timeout=timeout,
+              memory_mb=memory_mb, max_procs=max_procs, require_sandbox=require_sandbox)
 
 
 @main.command()

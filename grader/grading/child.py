@@ -29,9 +29,11 @@ class RunnerOutcome:
 
 
 def run_runner(package: Path, *, seed: int, lessons: list[str], workdir: Path,
-               timeout: float, slot: int = 0, runner: tuple[str, ...] = RUNNER) -> RunnerOutcome:
+               timeout: float, slot: int = 0, runner: tuple[str, ...] = RUNNER,
+               limits: dict | None = None) -> RunnerOutcome:
     """Run the runner on `package` (the copied `micrograd` folder) and read its JSON.
-    `slot` (0 .. jobs-1) tells the runner which parallel sandbox slot (uid) it may use."""
+    `slot` (0 .. jobs-1) tells the runner which parallel sandbox slot (uid) it may use;
+    `limits` (fields of grader.sandbox.jail.Limits) bound its workers."""
     json_out = workdir / "runner.json"
     log_path = workdir / "runner.log"
     scratch = workdir / "runner-scratch"
@@ -40,6 +42,8 @@ def run_runner(package: Path, *, seed: int, lessons: list[str], workdir: Path,
             "--slot", str(slot), "--workdir", str(scratch)]
     for lesson in lessons:
         argv += ["--lesson", lesson]
+    if limits:
+        argv += ["--limits", json.dumps(limits)]
     child_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
     with open(log_path, "wb") as log:

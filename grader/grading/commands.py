@@ -3,6 +3,7 @@ the options). User mistakes become one-line click errors that say what to do."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from grader.grading.orchestrate import (GradeOptions, check_output_dir, grade_al
                                         grade_submission, new_seed, previous_seed)
 from grader.lessons import Lesson, LessonError, lesson_by_id, load_lessons
 from grader.report.gradebook import format_points
+from grader.sandbox import jail
 
 DEFAULT_OUT = Path("grading-out")
 
@@ -33,8 +35,11 @@ def select_lessons(names: tuple[str, ...]) -> tuple[Lesson, ...]:
 
 
 def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | None,
-              lesson_names: tuple[str, ...], force: bool) -> None:
+              lesson_names: tuple[str, ...], force: bool, *, timeout: float | None = None,
+              memory_mb: int | None = None, max_procs: int | None = None,
+              require_sandbox: bool = False) -> None:
     lessons = select_lessons(lesson_names)
+    worker_limits = sandbox_limits(timeout, memory_mb, max_procs, require_sandbox)
     if not submissions_dir.is_dir():
         what = "is not a folder" if submissions_dir.exists() else "does not exist"
         raise click.ClickException(
@@ -62,7 +67,11 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
             err.print(f"resuming the run in {out} with its seed {seed} (pass --seed to change)")
         else:
             seed = new_seed()
-    options = GradeOptions(out=out, seed=seed, lessons=lessons, jobs=jobs, force=force)
+    if worker_limits.sandbox != "require":  # loudly, once per run (run.json says it too)
+        err.print(f"[bold red]WARNING:[/] {jail.describe(worker_limits)}: student code runs "
+                  "WITHOUT the OS sandbox (pass --require-sandbox to refuse instead)")
+    options = GradeOptions(out=out, seed=seed, lessons=lessons, jobs=jobs, force=force,
+                           worker_limits=worker_limits)
     total = len(discovery.discover(submissions_dir))
     with show.progress_bar(total, err) as on_done:
         summary = grade_all(submissions_dir, options, on_done=on_done)
@@ -76,6 +85,22 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
                   f"{summary.seconds:.1f} s")
     console.print(f"gradebook: {out / 'gradebook.csv'}; per student: {out}/<id>/results.json "
                   "and feedback.html")
+
+
+def sandbox_limits(timeout: float | None, memory_mb: int | None, max_procs: int | None,
+                   require_sandbox: bool) -> jail.Limits:
+    """The worker limits for a run from `grade`'s options (None: the default)."""
+    limits = jail.Limits(sandbox="require" if require_sandbox else "auto")
+    if timeout is not None:
+        limits = replace(limits, request_timeout=timeout)
+    if memory_mb is not None:
+        limits = replace(limits, address_space=memory_mb * jail.MiB)
+    if max_procs is not None:
+        limits = replace(limits, processes=max_procs)
+    try:
+        return jail.check_sandbox(limits)
+    except jail.SandboxUnavailable as exc:
+        raise click.ClickException(f"{exc}; refusing to grade (--require-sandbox)") from None
 
 
 def run_validate(seed: int | None, lesson_names: tuple[str, ...]) -> None:

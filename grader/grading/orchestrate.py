@@ -27,6 +27,7 @@ from grader.report.atomic import write_json_atomic, write_text_atomic
 from grader.report.feedback import render_feedback
 from grader.report.gradebook import write_gradebook
 from grader.report.gradescope import read_results, results_json
+from grader.sandbox.jail import Limits
 
 # Wall-clock seconds a submission may use beyond the sum of its lessons' time budgets
 # (process start-up, pytest collection, worker restarts) before its runner is killed.
@@ -45,6 +46,7 @@ class GradeOptions:
     force: bool = False
     runner: tuple[str, ...] = RUNNER
     margin: float = SUBMISSION_MARGIN
+    worker_limits: Limits = Limits()  # what each sandboxed worker may use (jail.py)
 
     @property
     def timeout(self) -> float:
@@ -56,6 +58,7 @@ class GradeOptions:
             "lesson_time_budgets": {lesson.id: lesson.time_budget for lesson in self.lessons},
             "max_submission_files": discovery.MAX_FILES,
             "max_submission_bytes": discovery.MAX_BYTES,
+            **self.worker_limits.as_dict(),
         }
 
 
@@ -172,7 +175,7 @@ def grade_package(sub_id: str, package: Path, options: GradeOptions, *, workdir:
     lessons = list(options.lessons)
     outcome = run_runner(package, seed=options.seed, lessons=[lesson.id for lesson in lessons],
                          workdir=workdir, timeout=options.timeout, slot=slot,
-                         runner=options.runner)
+                         runner=options.runner, limits=options.worker_limits.fields())
     elapsed = time.monotonic() - started
     if outcome.kind != "ok":
         result = without_runner(sub_id, outcome.kind, outcome.detail, lessons,

@@ -23,7 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 MiB = 1024 * 1024
@@ -60,7 +60,12 @@ class Limits:
     slot_uid_base: int = field(default_factory=_uid_base)
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "isolation": describe(self)}
+        """For reports: the fields plus a line saying which isolation workers get."""
+        return {**self.fields(), "isolation": describe(self)}
+
+    def fields(self) -> dict:
+        """Plain JSON fields: Limits(**limits.fields()) rebuilds these limits."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,17 @@ def use_sandbox(limits: Limits) -> bool:
     if not status.available and limits.sandbox == "require":
         raise SandboxUnavailable(f"the grading sandbox cannot run: {status.reason}")
     return status.available
+
+
+def check_sandbox(limits: Limits) -> Limits:
+    """Decide once per grading run: the limits to hand to every runner. When the sandbox can
+    run, runners must use it (a failure is an error, never a silent downgrade); when it cannot,
+    raise SandboxUnavailable if it is required, else keep falling back (callers warn)."""
+    if limits.sandbox == "off":
+        return limits
+    if use_sandbox(limits):
+        return replace(limits, sandbox="require")
+    return limits
 
 
 def describe(limits: Limits) -> str:

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grader.sandbox.jail import Limits, die_with_parent
 from grader.suites.runner import run_suites
 
 
@@ -21,14 +22,18 @@ def main(argv=None) -> int:
     parser.add_argument("--json", required=True, type=Path, dest="out")
     parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temp folder)")
     parser.add_argument("--slot", type=int, default=0, help="parallel grading slot")
+    parser.add_argument("--limits", type=json.loads, default={},
+                        help="worker limits as JSON, fields of grader.sandbox.jail.Limits")
     args = parser.parse_args(argv)
+    die_with_parent()  # a killed grader leaves no runner (and so no worker) behind
     if not args.submission.is_dir():
         print(f"error: {args.submission} is not a folder (pass the student's micrograd/ folder)",
               file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="micrograder-") as tmp:
         results = run_suites(args.submission, seed=args.seed, lessons=args.lessons,
-                             workdir=args.workdir or Path(tmp), slot=args.slot)
+                             workdir=args.workdir or Path(tmp), slot=args.slot,
+                             limits=Limits(**args.limits))
     partial = args.out.with_name(args.out.name + ".partial")
     partial.write_text(json.dumps(results, indent=1))
     os.replace(partial, args.out)
