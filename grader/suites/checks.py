@@ -32,7 +32,7 @@ def describe(x) -> str:
 
 def fmt(x) -> str:
     if type(x) is float:
-        return repr(x) if not math.isfinite(x) else f"{x:.10g}"
+        return repr(x) if not math.isfinite(x) else f"{x + 0.0:.10g}"  # + 0.0: no "-0"
     if type(x) is int:
         return str(x) if abs(x) < 10**15 else "a huge int"
     return describe(x)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.lessons import load_lessons
+from grader.paths import REFERENCE_PACKAGE
 from grader.sandbox.assemble import assemble_package, read_assembly
 from grader.sandbox.client import Budget, Worker
 from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
@@ -72,6 +73,9 @@ class SuiteRun:
         self.seed = seed
         self.lessons = {lesson.id: lesson for lesson in load_lessons()}
         self.selected = list(lessons) if lessons else list(self.lessons)
+        unknown = set(self.selected) - set(self.lessons)
+        if unknown:
+            raise ValueError(f"unknown lesson(s): {', '.join(sorted(unknown))}")
         self.workdir = Path(workdir)
         self.limits = limits
         self.budgets = {lid: Budget(budgets.get(lid, lesson.time_budget))
@@ -124,6 +128,7 @@ class SuiteRun:
 
     def pytest_collection_modifyitems(self, session, config, items):
         items[:] = [item for item in items if self.lesson_of(item) in self.selected]
+        items.sort(key=lambda item: self.lessons[self.lesson_of(item)].order)  # course order
         for item in items:
             points = item.get_closest_marker("points")
             visibility = item.get_closest_marker("visibility")
@@ -208,22 +213,11 @@ class SuiteRun:
                       if p.name != self.submission.name and p.suffix == ".py")
 
 
-def run_suites(submission_micrograd: Path, *, seed: int, lessons: list[str] | None = None,
-               workdir: Path, limits: Limits | None = None,
-               time_budgets: dict[str, float] | None = None, slot: int = 0) -> dict:
-    """Grade the package folder `submission_micrograd` (the student's micrograd/) and return
-    the results dict described in the contract. `time_budgets` overrides lesson.toml's."""
-    run = SuiteRun(Path(submission_micrograd).resolve(), seed=seed, lessons=lessons,
-                   workdir=Path(workdir), limits=limits or Limits(),
-                   budgets=time_budgets or {}, slot=slot)
-    unknown = set(run.selected) - set(run.lessons)
-    if unknown:
-        raise ValueError(f"unknown lesson(s): {', '.join(sorted(unknown))}")
+def _pytest(run: SuiteRun, extra=()) -> int:
     args = [str(SUITES), "-c", str(INI), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
-            "-p", "no:terminal"]
+            "-p", "no:terminal", *extra]
     saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    started = time.monotonic()
     try:
         code = pytest.main(args, plugins=[run])
     finally:
@@ -234,6 +228,28 @@ def run_suites(submission_micrograd: Path, *, seed: int, lessons: list[str] | No
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"hidden suites did not run (pytest exit code {code})")
+    return code
+
+
+def collect_checks(lessons: list[str] | None = None) -> list[dict]:
+    """The checks of the suites (id, lesson, name, max_points, visibility) without running
+    anything: for max scores and for tests that the points add up."""
+    run = SuiteRun(REFERENCE_PACKAGE, seed=0, lessons=lessons, workdir=Path("."),
+                   limits=Limits(), budgets={})
+    _pytest(run, ["--collect-only"])
+    return list(run.records.values())
+
+
+def run_suites(submission_micrograd: Path, *, seed: int, lessons: list[str] | None = None,
+               workdir: Path, limits: Limits | None = None,
+               time_budgets: dict[str, float] | None = None, slot: int = 0) -> dict:
+    """Grade the package folder `submission_micrograd` (the student's micrograd/) and return
+    the results dict described in the contract. `time_budgets` overrides lesson.toml's."""
+    run = SuiteRun(Path(submission_micrograd).resolve(), seed=seed, lessons=lessons,
+                   workdir=Path(workdir), limits=limits or Limits(),
+                   budgets=time_budgets or {}, slot=slot)
+    started = time.monotonic()
+    _pytest(run)
     results = run.results()
     results["seconds"] = round(time.monotonic() - started, 3)
     return results

@@ -1,0 +1,173 @@
+"""The worker protocol: round trips, student exceptions, timeouts, crashes, garbage replies,
+budgets, and lesson assembly. Student code here is always a reference copy with one edit."""
+import json
+
+import pytest
+
+from grader.sandbox.assemble import assemble_package, read_assembly
+from grader.sandbox.client import Budget, HarnessError, Worker
+from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
+from grader.sandbox.jail import Limits
+from sandbox_helpers import submission_from_reference
+
+GRAPH = [["leaf", 2.0], ["leaf", 3.0], ["mul", 0, 1]]
+ADD = '''    def __add__(self, other):
+        ### BEGIN SOLUTION
+'''
+BACKWARD = '''        ### BEGIN SOLUTION
+        self.grad = 1.0
+'''
+
+
+def worker_for(tmp_path, lesson="value", limits=Limits(), budget=None, **edits):
+    """A Worker on the reference with `edits` ({file: [(old, new)]}) assembled for `lesson`."""
+    package = submission_from_reference(tmp_path / "submission",
+                                        {f"{k}.py": v for k, v in edits.items()})
+    dest = assemble_package(package, lesson, tmp_path / "assembled")
+    return Worker(dest, limits=limits, budget=budget, student_files=read_assembly(dest).student)
+
+
+def test_round_trip_returns_plain_json(tmp_path):
+    with worker_for(tmp_path) as worker:
+        reply = worker.call("value.graph", nodes=GRAPH)
+    assert reply == {"data": [2.0, 3.0, 6.0], "grad": [3.0, 2.0, 1.0]}
+    assert all(type(x) is float for x in reply["data"] + reply["grad"])
+
+
+def test_student_exception_names_only_the_students_file(tmp_path):
+    raising = (ADD, ADD + "        raise ZeroDivisionError('boom')\n")
+    with worker_for(tmp_path, engine=[raising]) as worker:
+        with pytest.raises(StudentError) as caught:
+            worker.call("value.graph", nodes=[["leaf", 1.0], ["add", 0, 0]])
+        assert caught.value.exc_type == "ZeroDivisionError"
+        assert caught.value.where.startswith("engine.py, line ") and "__add__" in caught.value.where
+        # the worker survives a student exception
+        assert worker.call("value.leaf", data=1.5)["data"] == 1.5
+        assert worker.starts == 1
+
+
+def test_reference_frames_are_never_named(tmp_path):
+    # lesson nn: the student's nn.py runs on the REFERENCE engine; an error raised inside the
+    # reference engine must point at the student's nn.py, not at reference code.
+    bad_call = ("        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)\n",
+                "        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)\n"
+                "        act = (act * 0).log()\n")
+    with worker_for(tmp_path, lesson="nn", nn=[bad_call]) as worker:
+        with pytest.raises(StudentError) as caught:
+            worker.call("nn.forward", model={"kind": "neuron", "nin": 2}, weights=[1, 2, 3],
+                        inputs=[[1.0, 1.0]])
+    assert caught.value.where.startswith("nn.py, line ")
+    assert "engine" not in str(caught.value)
+
+
+def test_printed_text_is_never_parsed_as_a_reply(tmp_path):
+    forged = json.dumps({"ok": True, "result": {"data": [0, 0, 0], "grad": [0, 0, 0]}})
+    printing = (ADD, ADD + f"        print({forged!r}, flush=True)\n")
+    with worker_for(tmp_path, engine=[printing]) as worker:
+        reply = worker.call("value.graph", nodes=[["leaf", 1.0], ["leaf", 2.0], ["add", 0, 1]])
+        assert reply["data"] == [1.0, 2.0, 3.0]
+        assert forged in worker.output()  # captured for staff, nothing more
+
+
+def test_garbage_on_the_reply_pipe_is_a_bad_reply_and_the_next_call_gets_a_fresh_worker(tmp_path):
+    garbage = (ADD, ADD + "        import os, sys\n"
+               "        os.write(int(sys.argv[sys.argv.index('--replies') + 1]), b'garbage\\n')\n")
+    with worker_for(tmp_path, engine=[garbage]) as worker:
+        with pytest.raises(BadReply):
+            worker.call("value.graph", nodes=[["leaf", 1.0], ["add", 0, 0]])
+        assert worker.call("value.leaf", data=2.5)["data"] == 2.5
+        assert worker.starts == 2
+
+
+def test_a_hung_request_times_out_kills_the_worker_and_the_next_call_restarts(tmp_path):
+    hang = (BACKWARD, "        ### BEGIN SOLUTION\n        while True:\n            pass\n")
+    with worker_for(tmp_path, limits=Limits(request_timeout=0.5), engine=[hang]) as worker:
+        with pytest.raises(WorkerTimeout):
+            worker.call("value.graph", nodes=GRAPH)
+        assert worker._proc is None  # killed, process group and all
+        assert worker.call("value.graph", nodes=GRAPH, backward=False)["data"][2] == 6.0
+        assert worker.starts == 2
+
+
+def test_a_spent_budget_times_out_every_later_call_without_running_it(tmp_path):
+    hang = (BACKWARD, "        ### BEGIN SOLUTION\n        while True:\n            pass\n")
+    budget = Budget(0.6)
+    with worker_for(tmp_path, budget=budget, engine=[hang]) as worker:
+        with pytest.raises(WorkerTimeout):
+            worker.call("value.graph", nodes=GRAPH)
+        assert budget.left() <= 0
+        starts = worker.starts
+        with pytest.raises(WorkerTimeout, match="budget"):
+            worker.call("value.leaf", data=1.0)
+        assert worker.starts == starts  # nothing was started for it
+
+
+def test_exit_at_import_is_a_crash(tmp_path):
+    exiting = ("import math\n", "import math\nimport os\nos._exit(0)\n")
+    with worker_for(tmp_path, engine=[exiting]) as worker:
+        with pytest.raises(WorkerCrashed, match="exited with code 0"):
+            worker.call("value.leaf", data=1.0)
+
+
+def test_objects_that_are_not_json_come_back_as_a_type_name(tmp_path):
+    odd = ("        self.data = data\n", "        self.data = object()\n")
+    with worker_for(tmp_path, engine=[odd]) as worker:
+        reply = worker.call("value.leaf", data=1.0)
+    assert reply["data"] == {"__unserializable__": "object"}
+
+
+def test_float_subclass_arrives_as_a_plain_float(tmp_path):
+    liar = ("        self.data = data\n",
+            "        class Liar(float):\n"
+            "            __eq__ = lambda self, other: True\n"
+            "        self.data = Liar(1e300)\n")
+    with worker_for(tmp_path, engine=[liar]) as worker:
+        data = worker.call("value.leaf", data=1.0)["data"]
+    assert type(data) is float and data == 1e300
+
+
+def test_unknown_op_is_a_grader_error_and_the_worker_survives(tmp_path):
+    with worker_for(tmp_path) as worker:
+        with pytest.raises(HarnessError):
+            worker.call("value.no_such_op")
+        with pytest.raises(HarnessError):
+            worker.call("nosuchlesson.op")
+        assert worker.call("value.leaf", data=1.0)["data"] == 1.0
+        assert worker.starts == 1
+
+
+def test_worker_imports_the_submission_last_and_without_site_packages(tmp_path):
+    spy = ("        self.label = label\n",
+           "        import sys, json\n        self.label = json.dumps(sys.path)\n")
+    with worker_for(tmp_path, engine=[spy]) as worker:
+        path = json.loads(worker.call("value.leaf", data=1.0)["label"])
+    assert path[-1] == str(tmp_path / "assembled")
+    assert not any("site-packages" in p or "dist-packages" in p for p in path)
+
+
+def test_assemble_takes_earlier_lessons_from_the_reference_and_nothing_later(tmp_path):
+    package = submission_from_reference(
+        tmp_path / "sub", {"engine.py": [("import math\n", "import math  # student\n")]},
+        files={"helpers.py": "X = 1\n", "notes.txt": "hi", "__init__.py": "raise SystemExit"})
+    (package / "extra_dir").mkdir()
+    dest = assemble_package(package, "nn", tmp_path / "nn")
+    built = dest / "micrograd"
+    assert sorted(p.name for p in built.iterdir()) == [
+        "__init__.py", "derivatives.py", "engine.py", "helpers.py", "nn.py", "viz.py"]
+    assert (built / "__init__.py").read_text() == ""
+    assert "# student" not in (built / "engine.py").read_text()  # reference engine for lesson 3
+    assembly = read_assembly(dest)
+    assert assembly.student == ["nn.py", "helpers.py", "viz.py"]  # extras travel along
+    assert assembly.reference == ["derivatives.py", "engine.py"]
+    assert set(assembly.ignored) >= {"notes.txt", "extra_dir"}
+    whole = assemble_package(package, None, tmp_path / "whole")
+    assert "# student" in (whole / "micrograd" / "engine.py").read_text()
+    assert read_assembly(whole).reference == []
+
+
+def test_assemble_skips_symlinks(tmp_path):
+    package = submission_from_reference(tmp_path / "sub")
+    (package / "engine.py").unlink()
+    (package / "engine.py").symlink_to("/etc/hostname")
+    dest = assemble_package(package, "value", tmp_path / "value")
+    assert not (dest / "micrograd" / "engine.py").exists()
