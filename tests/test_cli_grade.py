@@ -100,3 +100,23 @@ def test_validate_names_a_missing_template(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "STUDENT_TEMPLATE", tmp_path / "student_template")
     line = error_line(invoke("validate"))
     assert "student_template/micrograd not found" in line and "micrograder generate" in line
+
+
+def test_validate_passes_for_full_reference_and_empty_template(tmp_path, fake_runner, monkeypatch):
+    from grader import paths
+
+    make_submission(tmp_path / "student_template", "", {"fail_all": True})
+    monkeypatch.setattr(paths, "STUDENT_TEMPLATE", tmp_path / "student_template")
+    result = invoke("validate", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert "reference 100 %, template 0 %: OK" in result.output and "seed 3" in result.output
+
+
+def test_validate_fails_and_names_the_checks(tmp_path, fake_runner, monkeypatch):
+    from grader import paths
+
+    make_submission(tmp_path / "student_template", "")  # a template that passes everything
+    monkeypatch.setattr(paths, "STUDENT_TEMPLATE", tmp_path / "student_template")
+    line = error_line(invoke("validate", "--lesson", "nn"))
+    assert "the student template scores 15 instead of 0" in line
+    assert "nn/test_0, nn/test_1" in line

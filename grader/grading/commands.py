@@ -131,12 +131,12 @@ def run_validate(seed: int | None, lesson_names: tuple[str, ...]) -> None:
     Console().print(table)
 
     failures = []
-    if reference.status != "graded" or reference.score < reference.max_score - 1e-9:
+    if reference.score < reference.max_score - 1e-9 or reference.status != "graded":
         failures.append(f"the reference solution scores {format_points(reference.score)}"
-                        f"/{format_points(reference.max_score)} ({_why(reference)})")
-    if template.status != "graded" or template.score > 1e-9:
+                        f"/{format_points(reference.max_score)} ({shortfall(reference, True)})")
+    if template.score > 1e-9 or template.status != "graded":
         failures.append(f"the student template scores {format_points(template.score)} "
-                        f"instead of 0 ({_why(template)})")
+                        f"instead of 0 ({shortfall(template, False)})")
     if failures:
         raise click.ClickException("; ".join(failures))
     click.echo("validate: reference 100 %, template 0 %: OK")
@@ -147,9 +147,26 @@ def _cell(lesson) -> str:
     return text if lesson.status == "graded" else f"{text} ({lesson.status})"
 
 
-def _why(result) -> str:
-    failed = [c for c in result.checks if (c.passed if result.id == "template" else not c.passed)]
-    if result.reason:
-        return f"{result.status}: {result.reason}"
-    names = ", ".join(c.id for c in failed[:5]) + (" …" if len(failed) > 5 else "")
-    return f"{'passed' if result.id == 'template' else 'failed'}: {names}" if names else result.status
+def shortfall(result, want_full: bool) -> str:
+    """Which lessons/checks stop `result` from scoring full marks (or zero), in one line."""
+    parts = []
+    for lesson in result.lessons:
+        checks = [c for c in result.checks if c.lesson == lesson.lesson.id]
+        if want_full:
+            offending = [c.id for c in checks if not c.passed]
+            if lesson.points >= lesson.max_points - 1e-9 and lesson.status == "graded":
+                continue
+        else:
+            offending = [c.id for c in checks if c.points > 0]
+            if lesson.points <= 1e-9:
+                continue
+        if lesson.status != "graded":
+            parts.append(f"{lesson.lesson.id}: {lesson.status} ({lesson.reason})")
+        elif offending:
+            more = f" and {len(offending) - 3} more" if len(offending) > 3 else ""
+            parts.append(f"{lesson.lesson.id}: {', '.join(offending[:3])}{more}")
+        else:
+            worth = sum(c.max_points for c in checks)
+            parts.append(f"{lesson.lesson.id}: its checks are worth {format_points(worth)} of "
+                         f"{format_points(lesson.max_points)} points")
+    return "; ".join(parts) or result.status
