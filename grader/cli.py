@@ -34,13 +34,21 @@ def main():
               help="Processes per grading slot (sandbox only) [default: 32].")
 @click.option("--require-sandbox", is_flag=True,
               help="Refuse to grade when the bubblewrap sandbox cannot run here.")
+@click.option("--id-pattern", default=None, metavar="REGEX",
+              help="Regex with a named group `id` (optional: `file`) that finds the student id "
+                   "in the names of loose files (an LMS bulk download) [default: Canvas "
+                   "`name_12345_67890_engine.py`, Moodle `Name_12345_assignsubmission_file_x`, "
+                   "`12345-x.ipynb`].")
 def grade(submissions_dir, out, jobs, seed, lessons, force, timeout, memory_mb, max_procs,
-          require_sandbox):
-    """Grade every submission in SUBMISSIONS_DIR (one folder or .zip per student)."""
+          require_sandbox, id_pattern):
+    """Grade every submission in SUBMISSIONS_DIR: one folder or .zip per student (with
+    micrograd/ or the lesson notebooks), <id>.ipynb, an LMS bulk download of loose files, or an
+    nbgrader course folder (its submitted/<student>/ folders)."""
     from grader.grading.commands import run_grade
 
     run_grade(submissions_dir, out, jobs, seed, lessons, force, timeout=timeout,
-              memory_mb=memory_mb, max_procs=max_procs, require_sandbox=require_sandbox)
+              memory_mb=memory_mb, max_procs=max_procs, require_sandbox=require_sandbox,
+              id_pattern=id_pattern)
 
 
 @main.command()

@@ -179,10 +179,10 @@ def test_a_grader_error_costs_one_submission_only(tmp_path, fake, monkeypatch):
 
     real = orchestrate.discovery.prepare
 
-    def flaky(sub, workdir):
+    def flaky(sub, workdir, *notes):
         if sub.id == "bob":
             raise RuntimeError("disk on fire")
-        return real(sub, workdir)
+        return real(sub, workdir, *notes)
 
     monkeypatch.setattr(orchestrate.discovery, "prepare", flaky)
     make_submission(tmp_path / "subs", "alice")
@@ -239,3 +239,21 @@ def test_runner_json_is_read_defensively():
     assert (c.points, c.visibility) == (0.0, "visible")
     assert [l.status for l in result.lessons] == ["graded", "crashed"]  # value was not reported
     assert result.status == "crashed"
+
+
+def test_a_failed_write_leaves_a_row_saying_so(tmp_path, fake, monkeypatch):
+    from grader.grading import orchestrate
+
+    real = orchestrate.write_outputs
+
+    def full_disk(folder, result):
+        if result.id == "bob":
+            raise OSError(28, "No space left on device")
+        return real(folder, result)
+
+    monkeypatch.setattr(orchestrate, "write_outputs", full_disk)
+    make_submission(tmp_path / "subs", "alice")
+    make_submission(tmp_path / "subs", "bob")
+    _, rows = run(tmp_path / "subs", fake())
+    assert rows["alice"]["status"] == "graded"
+    assert rows["bob"]["status"] == "crashed" and "no results were written" in rows["bob"]["reason"]

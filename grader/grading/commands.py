@@ -12,7 +12,7 @@ from rich.table import Table
 
 from grader import paths
 from grader.grading import console as show
-from grader.grading import discovery
+from grader.grading import discovery, lms
 from grader.grading.discovery import Submission
 from grader.grading.orchestrate import (GradeOptions, check_output_dir, grade_all,
                                         grade_submission, new_seed, previous_seed)
@@ -37,8 +37,12 @@ def select_lessons(names: tuple[str, ...]) -> tuple[Lesson, ...]:
 def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | None,
               lesson_names: tuple[str, ...], force: bool, *, timeout: float | None = None,
               memory_mb: int | None = None, max_procs: int | None = None,
-              require_sandbox: bool = False) -> None:
+              require_sandbox: bool = False, id_pattern: str | None = None) -> None:
     lessons = select_lessons(lesson_names)
+    try:
+        lms.compile_pattern(id_pattern)
+    except lms.PatternError as exc:
+        raise click.BadParameter(str(exc), param_hint="--id-pattern") from None
     worker_limits = sandbox_limits(timeout, memory_mb, max_procs, require_sandbox)
     if not submissions_dir.is_dir():
         what = "is not a folder" if submissions_dir.exists() else "does not exist"
@@ -49,7 +53,7 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
     if out_abs == subs_abs or subs_abs in out_abs.parents:
         raise click.ClickException(
             f"--out {out} is inside {submissions_dir}; choose an output folder outside it")
-    if not discovery.discover(submissions_dir):
+    if not discovery.discover(submissions_dir, id_pattern):
         raise click.ClickException(
             f"{submissions_dir} holds no submissions; expected one folder or .zip per student "
             f"(e.g. {submissions_dir / 'alice' / 'micrograd' / 'engine.py'})")
@@ -71,8 +75,8 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
         err.print(f"[bold red]WARNING:[/] {jail.describe(worker_limits)}: student code runs "
                   "WITHOUT the OS sandbox (pass --require-sandbox to refuse instead)")
     options = GradeOptions(out=out, seed=seed, lessons=lessons, jobs=jobs, force=force,
-                           worker_limits=worker_limits)
-    total = len(discovery.discover(submissions_dir))
+                           worker_limits=worker_limits, id_pattern=id_pattern)
+    total = len(discovery.discover(submissions_dir, id_pattern))
     with show.progress_bar(total, err) as on_done:
         summary = grade_all(submissions_dir, options, on_done=on_done)
 

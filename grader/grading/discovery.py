@@ -3,6 +3,11 @@
 A submission is an entry of SUBMISSIONS_DIR; its name is the student id:
 - a folder `<id>/` holding `micrograd/` (or the modules themselves, e.g. `<id>/engine.py`),
 - a zip `<id>.zip` of one of those (also accepted: one wrapping folder inside the zip).
+Notebooks count too (grader/grading/notebooks.py): a folder or zip of lesson notebooks, or a
+single `<id>.ipynb`. Loose `.py`/`.ipynb`/`.zip` files named like an LMS bulk download
+(`smith_12345_67890_engine.py`, `12345-value.ipynb`) are grouped by the student id that
+`--id-pattern` finds in their names (grader/grading/lms.py). An nbgrader course folder is read
+through its `submitted/` folder (grader/grading/nbgrader_course.py).
 Hidden entries (`.name`) and other files are ignored. Student files are only copied and
 hashed here, never imported.
 """
@@ -16,6 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from grader.grading import lms, nbgrader_course
 from grader.lessons import load_lessons
 
 # Caps for one submission (folder or zip contents): micrograd is a handful of small files.
@@ -35,8 +41,9 @@ class InvalidSubmission(Exception):
 class Submission:
     id: str
     source: Path  # the folder or zip inside SUBMISSIONS_DIR
-    kind: str  # "folder" or "zip"
+    kind: str  # "folder", "zip" or "files" (loose files: an LMS download or one .ipynb)
     problem: str = ""  # set when discovery already knows the submission is invalid
+    files: tuple[tuple[str, Path], ...] = ()  # kind "files": (the file's own name, path)
 
 
 def module_names() -> set[str]:
@@ -44,18 +51,24 @@ def module_names() -> set[str]:
     return {f"{m}.py" for lesson in load_lessons() for m in lesson.modules}
 
 
-def discover(submissions_dir: Path) -> list[Submission]:
-    """All submissions in SUBMISSIONS_DIR, sorted by id."""
+def discover(submissions_dir: Path, id_pattern: str | None = None) -> list[Submission]:
+    """All submissions in SUBMISSIONS_DIR, sorted by id. Raises lms.PatternError for a bad
+    `id_pattern` (default: lms.DEFAULT_ID_PATTERN)."""
+    base = nbgrader_course.submitted_dir(submissions_dir) or Path(submissions_dir)
     found: dict[str, list[Submission]] = {}
-    for entry in sorted(Path(submissions_dir).iterdir()):
+    loose = []
+    for entry in sorted(base.iterdir()):
         if entry.name.startswith(".") or entry.name in SKIPPED_NAMES or entry.is_symlink():
             continue
         if entry.is_dir():
             sub = Submission(entry.name, entry, "folder")
-        elif entry.is_file() and entry.suffix.lower() == ".zip":
-            sub = Submission(entry.stem, entry, "zip")
+        elif entry.is_file() and entry.suffix.lower() in lms.SUBMITTED_SUFFIXES:
+            loose.append(entry)
+            continue
         else:
             continue
+        found.setdefault(sub.id, []).append(sub)
+    for sub in _loose_submissions(loose, lms.compile_pattern(id_pattern)):
         found.setdefault(sub.id, []).append(sub)
     subs = []
     for sub_id, entries in sorted(found.items()):
@@ -68,9 +81,36 @@ def discover(submissions_dir: Path) -> list[Submission]:
     return subs
 
 
+def _loose_submissions(paths: list[Path], pattern) -> list[Submission]:
+    """Loose files: grouped by the id in their names; else `<id>.zip` / `<id>.ipynb`."""
+    groups, unmatched = lms.group_files(paths, pattern)
+    subs = []
+    for sub_id, files in groups.items():
+        if len(files) == 1 and files[0][1].suffix.lower() == ".zip":
+            subs.append(Submission(sub_id, files[0][1], "zip"))
+        else:
+            subs.append(Submission(sub_id, files[0][1], "files", files=tuple(files)))
+    for path in unmatched:
+        if path.suffix.lower() == ".zip":
+            subs.append(Submission(path.stem, path, "zip"))
+        elif path.suffix.lower() == ".ipynb":
+            subs.append(Submission(path.stem, path, "files", files=((path.name, path),)))
+        else:
+            subs.append(Submission(path.stem, path, "files", problem=(
+                f"{path.name} lies loose in the submissions folder and its name holds no student "
+                "id; put it in a folder named after the student, or pass --id-pattern")))
+    return subs
+
+
 def fingerprint(sub: Submission) -> str:
     """A digest of the submission's files, so a resumed run regrades a changed submission."""
     digest = hashlib.sha256()
+    if sub.kind == "files":
+        for name, path in sub.files:
+            digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read(MAX_BYTES + 1)).digest())
+        return digest.hexdigest()
     if sub.kind == "zip" or sub.source.is_file():
         with open(sub.source, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
@@ -89,27 +129,44 @@ def fingerprint(sub: Submission) -> str:
     return digest.hexdigest()
 
 
-def prepare(sub: Submission, workdir: Path) -> Path:
+def prepare(sub: Submission, workdir: Path, notes: list[str] | None = None) -> Path:
     """Copy the submission's package into workdir and return the copy (a folder named
-    `micrograd`). Raises InvalidSubmission with a one-line reason if nothing is gradable."""
+    `micrograd`). Raises InvalidSubmission with a one-line reason if nothing is gradable.
+    Lesson notebooks are turned into modules; what happened on the way (a notebook cell
+    matched by its signature, a magic commented out, ...) is appended to `notes`."""
+    from grader.grading import notebooks  # it reads the lesson list; keep discovery light
+
     if sub.problem:
         raise InvalidSubmission(sub.problem)
+    notes = [] if notes is None else notes
     workdir = Path(workdir)
     if sub.kind == "zip":
         root = workdir / "unzipped"
         extract_zip(sub.source, root)
         where = sub.source.name
+    elif sub.kind == "files":
+        root = workdir / "files"
+        notes.extend(lms.stage_files(list(sub.files), root, extract_zip))
+        where = sub.source.name if len(sub.files) == 1 else f"the files of {sub.id}"
     else:
         root = sub.source
         where = sub.source.name + "/"
     if not any(_visible(p) for p in root.iterdir()):
         raise InvalidSubmission(f"{where} is empty; expected {sub.id}/micrograd/engine.py etc.")
     package = find_package(root)
-    if package is None:
+    found_notebooks = notebooks.find_notebooks(root)
+    if package is None and not found_notebooks:
         raise InvalidSubmission(
             f"{where} has no micrograd/ package (expected {sub.id}/micrograd/engine.py etc.)")
     dest = workdir / "package" / "micrograd"
-    copy_sources(package, dest)
+    if package is not None:
+        copy_sources(package, dest)
+    if found_notebooks:
+        try:
+            notes.extend(notebooks.add_to_package(root, found_notebooks, dest,
+                                                  has_package=package is not None))
+        except notebooks.UnreadableNotebook as exc:
+            raise InvalidSubmission(str(exc)) from None
     if not any(p.suffix == ".py" for p in dest.iterdir()):
         rel = package.relative_to(root).as_posix()
         raise InvalidSubmission(f"{where}{'' if rel == '.' else rel + '/'} holds no Python modules")

@@ -61,6 +61,7 @@ class SubmissionResult:
     suite_seconds: float = 0.0  # time the runner spent in the suites (the rest is overhead)
     ignored: list[str] = field(default_factory=list)  # submission files never imported
     internal_errors: list[str] = field(default_factory=list)  # grader bugs hit by checks
+    notes: list[str] = field(default_factory=list)  # how the submission was read (notebooks)
 
     @property
     def score(self) -> float:

@@ -44,6 +44,7 @@ class GradeOptions:
     lessons: tuple[Lesson, ...]
     jobs: int = 1
     force: bool = False
+    id_pattern: str | None = None  # LMS file names -> student ids (grader/grading/lms.py)
     runner: tuple[str, ...] = RUNNER
     margin: float = SUBMISSION_MARGIN
     worker_limits: Limits = Limits()  # what each sandboxed worker may use (jail.py)
@@ -87,7 +88,7 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
     (from worker threads) as each one finishes, e.g. to advance a progress bar."""
     started = time.monotonic()
     out = Path(options.out)
-    subs = discovery.discover(submissions_dir)
+    subs = discovery.discover(submissions_dir, options.id_pattern)
     run_info = {
         "seed": options.seed,
         "lessons": [lesson.id for lesson in options.lessons],
@@ -104,7 +105,10 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
         slots.put(slot)
 
     def work(sub: Submission) -> None:
-        digest = discovery.fingerprint(sub)
+        try:
+            digest = discovery.fingerprint(sub)
+        except OSError:  # unreadable files: prepare() meets them too and says so in the row
+            digest = ""
         existing = read_results(out / sub.id / "results.json")
         if existing and not options.force and is_complete(existing, sub.id, options, digest):
             summary.results[sub.id] = existing
@@ -116,7 +120,10 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
                 result = grade_submission(sub, options, digest=digest, slot=slot)
             finally:
                 slots.put(slot)
-            summary.results[sub.id] = write_outputs(out / sub.id, result)
+            try:
+                summary.results[sub.id] = write_outputs(out / sub.id, result)
+            except OSError:  # e.g. a full disk: the gradebook row says no results were written
+                summary.results[sub.id] = None
             summary.graded.append(sub.id)
             skipped = False
         if on_done:
@@ -154,13 +161,18 @@ def grade_submission(sub: Submission, options: GradeOptions, *, digest: str = ""
     started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix=f"micrograder-{slot}-") as tmp:
+            notes: list[str] = []  # how notebooks / LMS files were read (one line each)
             try:
-                package = discovery.prepare(sub, Path(tmp))
+                package = discovery.prepare(sub, Path(tmp), notes)
             except InvalidSubmission as exc:
-                return without_runner(sub.id, "invalid", str(exc), lessons, seed=options.seed,
-                                      execution_time=time.monotonic() - started, digest=digest)
-            return grade_package(sub.id, package, options, workdir=Path(tmp), digest=digest,
-                                 slot=slot, started=started)
+                result = without_runner(sub.id, "invalid", str(exc), lessons, seed=options.seed,
+                                        execution_time=time.monotonic() - started, digest=digest)
+                result.notes = notes
+                return result
+            result = grade_package(sub.id, package, options, workdir=Path(tmp), digest=digest,
+                                   slot=slot, started=started)
+            result.notes = notes
+            return result
     except Exception as exc:  # a grader bug must cost this submission only, and say so
         return without_runner(sub.id, "crashed", f"grader error: {type(exc).__name__}: "
                               f"{one_line(str(exc), 150)}", lessons, seed=options.seed,

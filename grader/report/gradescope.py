@@ -73,6 +73,7 @@ def results_json(result: SubmissionResult) -> dict:
             "suite_seconds": round(result.suite_seconds, 3),
             "ignored_files": result.ignored,
             "internal_errors": result.internal_errors,
+            "notes": result.notes,
             "limits": result.limits,
         },
     }
@@ -94,7 +95,8 @@ def read_results(path: Path) -> dict | None:
 
 def _summary(result: SubmissionResult) -> str:
     text = f"{_points(result.score):g} / {_points(result.max_score):g} points ({result.status})"
-    return f"{text}: {result.reason}" if result.reason else text
+    text = f"{text}: {result.reason}" if result.reason else text
+    return "\n".join([text, *result.notes])
 
 
 def _points(value: float) -> float:

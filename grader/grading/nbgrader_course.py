@@ -1,0 +1,59 @@
+"""nbgrader course folders, read as they are: `<course>/submitted/<student>/<assignment>/*.ipynb`.
+
+`micrograder grade <course>` grades `<course>/submitted/` (one submission per student folder;
+the notebooks inside are recognised by their grade_ids, whatever the assignment is called).
+The export to nbgrader's grades.csv reads submission times from `timestamp.txt`, which
+nbgrader's `collect`/`submit` write next to each submitted assignment, and students' names
+and due dates from the course's gradebook.db through nbgrader's own API.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+SUBMITTED = "submitted"
+# Any of these next to submitted/ says "this is an nbgrader course", not a student called that.
+COURSE_MARKERS = ("nbgrader_config.py", "gradebook.db", "source", "release")
+GRADEBOOK_DB = "gradebook.db"
+
+
+def submitted_dir(path: Path) -> Path | None:
+    """`path/submitted` when `path` is an nbgrader course folder, else None."""
+    path = Path(path)
+    submitted = path / SUBMITTED
+    if submitted.is_dir() and not submitted.is_symlink() and any(
+            (path / marker).exists() for marker in COURSE_MARKERS):
+        return submitted
+    return None
+
+
+def submission_timestamp(course: Path, student: str, assignment: str) -> str:
+    """The submission time nbgrader recorded, '' if there is none."""
+    stamp = Path(course) / SUBMITTED / student / assignment / "timestamp.txt"
+    try:
+        return stamp.read_text(encoding="utf-8").strip()[:64]
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    """What the course's gradebook.db knows: students and assignments' due dates."""
+    students: dict[str, dict]  # id -> {last_name, first_name, email}
+    duedates: dict[str, str]  # assignment name -> due date ('' if none)
+
+
+def course_info(course: Path) -> CourseInfo:
+    """Read gradebook.db with nbgrader's API (empty when the course has none)."""
+    db = Path(course) / GRADEBOOK_DB
+    if not db.is_file():
+        return CourseInfo({}, {})
+    from nbgrader.api import Gradebook  # imported lazily: it pulls in SQLAlchemy
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    with Gradebook(f"sqlite:///{db.resolve()}") as gradebook:
+        students = {s.id: {"last_name": s.last_name or "", "first_name": s.first_name or "",
+                           "email": s.email or ""} for s in gradebook.students}
+        duedates = {a.name: str(a.duedate) if a.duedate else "" for a in gradebook.assignments}
+    return CourseInfo(students, duedates)

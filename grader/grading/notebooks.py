@@ -1,0 +1,409 @@
+"""Notebook submissions: turn a student's lesson notebooks into `micrograd/<module>.py` files.
+
+Runs on the TRUSTED side and executes nothing: notebooks are parsed with nbformat, never run,
+and their outputs are never looked at. Each module is rebuilt from the TEMPLATE notebook
+(student_template/notebooks/NN_<lesson>.ipynb, written by `micrograder generate`): its locked
+cells (module header, imports) are taken from the template, its solution cells from the student.
+The generator guarantees that the module cells of a notebook, joined in order, are the module.
+
+A student cell is matched to a template solution cell by, in this order:
+  1. its nbgrader `grade_id` (reordered cells are found; a duplicated cell: the last one counts),
+  2. its nbformat cell id (the generator sets it to the grade_id; survives cleared metadata),
+  3. the stub's signature: a cell that defines the same top-level def/class,
+  4. its position, when the notebook has as many cells as the template.
+A solution cell that cannot be found is replaced by the template's stub, so only that part
+scores 0. Every departure from the normal path is written down as a one-line note.
+
+IPython magics and shell escapes (`%time`, `!rm -rf ~`, `x = !ls`, a `%%bash` cell) are
+commented out, and noted, so they can never run, not even in the sandbox.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+
+from grader.lessons import load_lessons
+from grader.paths import STUDENT_TEMPLATE
+
+TEMPLATE_NOTEBOOKS = STUDENT_TEMPLATE / "notebooks"
+# A notebook is a few hundred kB at most; outputs can be huge, but we never read them.
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+SKIPPED_DIRS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints"}
+# A line IPython would run as a magic or shell command: `%...`, `!...` (not `!=`), `x = !ls`.
+MAGIC_LINE = re.compile(r"^\s*(?:%|!(?!=)|[A-Za-z_][\w.]*\s*=\s*[!%](?!=))")
+DEFINITION = re.compile(r"^(?:async\s+def|def|class)\s+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+class UnreadableNotebook(Exception):
+    """The file is not a notebook nbformat can read; the message is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class TemplateCell:
+    grade_id: str
+    module: str
+    source: str
+    solution: bool
+    position: int  # index among the template notebook's cells
+    names: tuple[str, ...]  # top-level def/class names it defines (its stub's signature)
+
+
+@dataclass(frozen=True)
+class TemplateNotebook:
+    lesson: str
+    filename: str
+    cells: tuple[TemplateCell, ...]  # the module cells, in order
+    cell_count: int
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(cell.module for cell in self.cells))
+
+    @property
+    def solution_ids(self) -> set[str]:
+        return {cell.grade_id for cell in self.cells if cell.solution}
+
+    def module_source(self, module: str) -> str:
+        return join_cells(cell.source for cell in self.cells if cell.module == module)
+
+
+@dataclass
+class StudentNotebook:
+    path: Path
+    name: str  # as the student named it, for notes (e.g. `02_value.ipynb`)
+    cells: list  # nbformat cells
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass
+class Conversion:
+    """What the notebooks of one submission gave: module file name -> source, and notes."""
+    modules: dict[str, str] = field(default_factory=dict)
+    edited: dict[str, bool] = field(default_factory=dict)  # module -> student changed a stub
+    lessons: dict[str, str] = field(default_factory=dict)  # lesson id -> notebook graded
+    notes: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # one line per unreadable notebook
+
+
+# ---------------------------------------------------------------- the template notebooks
+
+def _defined_names(source: str) -> tuple[str, ...]:
+    """Top-level def/class names; a cell that does not parse is read with a regex instead."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return tuple(DEFINITION.findall(source))
+    return tuple(node.name for node in tree.body
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+
+
+def _nbgrader(cell) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+@lru_cache(maxsize=4)
+def load_templates(folder: Path = TEMPLATE_NOTEBOOKS) -> dict[str, TemplateNotebook]:
+    """lesson id -> its template notebook (from `micrograder generate`)."""
+    templates = {}
+    for lesson in load_lessons():
+        path = Path(folder) / f"{lesson.order:02d}_{lesson.id}.ipynb"
+        if not path.is_file():
+            continue
+        nb = nbformat.read(path, as_version=4)
+        cells = []
+        for position, cell in enumerate(nb.cells):
+            module = cell.get("metadata", {}).get("micrograder", {}).get("module")
+            if cell.cell_type != "code" or not module:
+                continue
+            meta = _nbgrader(cell)
+            cells.append(TemplateCell(meta.get("grade_id", cell.get("id", "")), module,
+                                      cell.source, bool(meta.get("solution")), position,
+                                      _defined_names(cell.source)))
+        templates[lesson.id] = TemplateNotebook(lesson.id, path.name, tuple(cells), len(nb.cells))
+    return templates
+
+
+# ---------------------------------------------------------------- reading student notebooks
+
+def find_notebooks(root: Path) -> list[Path]:
+    """Regular `.ipynb` files under root (symlinks are never followed: one could point at the
+    reference notebooks), skipping checkpoints and hidden folders."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
+        for filename in sorted(filenames):
+            path = Path(dirpath) / filename
+            if (filename.lower().endswith(".ipynb") and not filename.startswith(".")
+                    and path.is_file() and not path.is_symlink()):
+                found.append(path)
+    return found
+
+
+def read_notebook(path: Path, name: str) -> StudentNotebook:
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise UnreadableNotebook(f"{name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; "
+                                     "clear its outputs and submit it again")
+        text = path.read_text(encoding="utf-8")
+        nb = nbformat.reads(text, as_version=4)
+        cells = nb.get("cells")
+        if not isinstance(cells, list):
+            raise ValueError("it has no list of cells")
+    except UnreadableNotebook:
+        raise
+    except Exception as exc:  # json, nbformat and unicode errors all mean the same to a student
+        detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise UnreadableNotebook(f"{name} is not a readable notebook ({detail})") from None
+    metadata = nb.get("metadata")
+    return StudentNotebook(path, name, [c for c in cells if isinstance(c, dict)],
+                           metadata if isinstance(metadata, dict) else {})
+
+
+def _code_cells(nb: StudentNotebook) -> list[tuple[int, dict]]:
+    return [(i, c) for i, c in enumerate(nb.cells)
+            if c.get("cell_type") == "code" and isinstance(c.get("source"), str)]
+
+
+def identify_lesson(nb: StudentNotebook, templates: dict[str, TemplateNotebook]) -> tuple[str | None, str]:
+    """(lesson id, how it was recognised) — by grade_ids, then notebook metadata, then file
+    name, then the stubs' signatures; (None, "") when it is no lesson notebook."""
+    ids = {str(_nbgrader(c).get("grade_id")) for c in nb.cells} | {str(c.get("id")) for c in nb.cells}
+    counts = {lesson: len(t.solution_ids & ids) for lesson, t in templates.items()}
+    best = max(counts, key=counts.get, default=None)
+    if best and counts[best]:
+        return best, "grade_id"
+    declared = nb.metadata.get("micrograder", {}) if isinstance(nb.metadata, dict) else {}
+    if isinstance(declared, dict) and declared.get("lesson") in templates:
+        return declared["lesson"], "notebook metadata"
+    stem = Path(nb.name).stem.lower()
+    for lesson in templates:
+        if re.search(rf"(^|[^a-z]){re.escape(lesson)}([^a-z]|$)", stem):
+            return lesson, "file name"
+    defined = {name for _, c in _code_cells(nb) for name in _defined_names(c["source"])}
+    counts = {lesson: sum(1 for cell in t.cells if cell.solution and set(cell.names) & defined)
+              for lesson, t in templates.items()}
+    best = max(counts, key=counts.get, default=None)
+    if best and counts[best]:
+        return best, "signature"
+    return None, ""
+
+
+# ---------------------------------------------------------------- magics
+
+def strip_magics(source: str) -> tuple[str, list[str]]:
+    """(source with magics and shell escapes commented out, the lines commented out).
+    A cell that is valid Python holds none (a magic is a syntax error), so it is kept as is;
+    this also keeps `!` or `%` at the start of a line inside a string or a bracket."""
+    try:
+        ast.parse(source)
+        return source, []
+    except (SyntaxError, ValueError):
+        pass
+    lines = source.split("\n")
+    first = next((line for line in lines if line.strip()), "")
+    if first.lstrip().startswith("%%"):  # a cell magic: the whole cell is not Python
+        body = [line for line in lines if line.strip()]
+        return "\n".join("# " + line if line.strip() else line for line in lines), body[:1]
+    removed = []
+    for number, line in enumerate(lines):
+        if MAGIC_LINE.match(line):
+            removed.append(line.strip())
+            indent = line[: len(line) - len(line.lstrip())]
+            # `pass` keeps a block whose only statement was the magic valid
+            lines[number] = f"{indent}pass  # not run by the grader: {line.strip()}"
+    return "\n".join(lines), removed
+
+
+# ---------------------------------------------------------------- matching and assembling
+
+def join_cells(sources) -> str:
+    """Cells joined into a module: each cell ends with a newline, as the generator writes them."""
+    return "".join(s if s.endswith("\n") else s + "\n\n\n" for s in sources)
+
+
+def _normal(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def match_cells(nb: StudentNotebook, template: TemplateNotebook) -> tuple[dict[str, str], list[str]]:
+    """grade_id -> student source for the template's solution cells that could be found,
+    and notes on how the unusual ones were found."""
+    notes: list[str] = []
+    wanted = [cell for cell in template.cells if cell.solution]
+    code = _code_cells(nb)
+    found: dict[str, tuple[int, str]] = {}  # grade_id -> (cell index, source)
+    claimed: set[int] = set()
+
+    for cell in wanted:  # 1. nbgrader grade_id
+        hits = [(i, c) for i, c in code if _nbgrader(c).get("grade_id") == cell.grade_id]
+        if hits:
+            if len(hits) > 1:
+                notes.append(f"{nb.name}: cell {cell.grade_id} appears {len(hits)} times; the last one was graded")
+            found[cell.grade_id] = (hits[-1][0], hits[-1][1]["source"])
+            claimed.update(i for i, _ in hits)
+    positions = [found[c.grade_id][0] for c in wanted if c.grade_id in found]
+    if positions != sorted(positions):
+        notes.append(f"{nb.name}: solution cells were moved; they were matched by their grade_id")
+
+    fallback: dict[str, list[str]] = {"cell id": [], "signature": [], "position": []}
+    for cell in wanted:  # 2. cell id, kept by Jupyter when the metadata is cleared
+        if cell.grade_id not in found:
+            hits = [(i, c) for i, c in code if c.get("id") == cell.grade_id and i not in claimed]
+            if hits:
+                found[cell.grade_id] = (hits[-1][0], hits[-1][1]["source"])
+                claimed.update(i for i, _ in hits)
+                fallback["cell id"].append(cell.grade_id)
+    for cell in wanted:  # 3. the stub's signature (def/class name)
+        if cell.grade_id not in found and cell.names:
+            hits = [(i, c) for i, c in code if i not in claimed
+                    and cell.names[0] in _defined_names(c["source"])]
+            if hits:
+                found[cell.grade_id] = (hits[-1][0], hits[-1][1]["source"])
+                claimed.add(hits[-1][0])
+                fallback["signature"].append(cell.grade_id)
+    if len(nb.cells) == template.cell_count:  # 4. same shape as the template: by position
+        for cell in wanted:
+            if cell.grade_id not in found and cell.position not in claimed:
+                candidate = nb.cells[cell.position]
+                if candidate.get("cell_type") == "code" and isinstance(candidate.get("source"), str):
+                    found[cell.grade_id] = (cell.position, candidate["source"])
+                    claimed.add(cell.position)
+                    fallback["position"].append(cell.grade_id)
+    for how, ids in fallback.items():
+        if ids:
+            notes.append(f"{nb.name}: no nbgrader metadata on cell(s) {', '.join(ids)}; "
+                         f"matched by {how}")
+    return {grade_id: source for grade_id, (_, source) in found.items()}, notes
+
+
+def convert_notebook(nb: StudentNotebook, template: TemplateNotebook, conversion: Conversion) -> None:
+    """Add the modules of one lesson notebook to `conversion`."""
+    sources, notes = match_cells(nb, template)
+    conversion.notes.extend(notes)
+    cleaned: dict[str, str] = {}
+    for grade_id, source in sources.items():
+        source, removed = strip_magics(source)
+        if removed:
+            conversion.notes.append(
+                f"{nb.name}: cell {grade_id}: {len(removed)} IPython magic/shell line(s) were not run "
+                f"(commented out), e.g. {removed[0][:60]!r}")
+        try:
+            compile(source, f"{nb.name}:{grade_id}", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None)
+            conversion.notes.append(f"{nb.name}: cell {grade_id} is not valid Python"
+                                    + (f" (line {line} of the cell: {exc.msg})" if line else ""))
+        cleaned[grade_id] = source
+    # A missing part keeps its stub, unless a cell the student wrote already defines it
+    # (a stub placed after it would replace the student's code).
+    defined = {name for source in cleaned.values() for name in _defined_names(source)}
+    for module in template.modules:
+        parts, edited = [], False
+        for cell in (c for c in template.cells if c.module == module):
+            if not cell.solution:
+                parts.append(cell.source)
+            elif cell.grade_id in cleaned:
+                parts.append(cleaned[cell.grade_id])
+                edited = edited or _normal(cleaned[cell.grade_id]) != _normal(cell.source)
+            elif cell.names and set(cell.names) <= defined:
+                conversion.notes.append(f"{nb.name}: cell {cell.grade_id} is missing, but another "
+                                        f"cell defines {', '.join(cell.names)}; that one was graded")
+            else:
+                parts.append(cell.source)
+                conversion.notes.append(f"{nb.name}: cell {cell.grade_id} is missing; its stub was "
+                                        "graded, so only that part scores 0")
+        conversion.modules[f"{module}.py"] = join_cells(parts)
+        conversion.edited[f"{module}.py"] = edited
+
+
+def convert_notebooks(paths: list[Path], root: Path,
+                      templates: dict[str, TemplateNotebook] | None = None) -> Conversion:
+    """Read every notebook under a submission and rebuild the modules of the lessons found.
+    Two notebooks of one lesson: the one with more edited solution cells wins (ties: the last
+    by name), and the other is noted as ignored."""
+    templates = load_templates() if templates is None else templates
+    conversion = Conversion()
+    by_lesson: dict[str, list[tuple[StudentNotebook, int]]] = {}
+    for path in paths:
+        name = path.relative_to(root).as_posix() if path != root else path.name
+        try:
+            nb = read_notebook(path, name)
+        except UnreadableNotebook as exc:
+            conversion.unreadable.append(str(exc))
+            conversion.notes.append(str(exc))
+            continue
+        lesson, how = identify_lesson(nb, templates)
+        if lesson is None:
+            conversion.notes.append(f"{name}: not one of the lesson notebooks; ignored")
+            continue
+        if how not in ("grade_id", "notebook metadata"):
+            conversion.notes.append(f"{name}: recognised as lesson '{lesson}' by its {how} "
+                                    "(the nbgrader metadata is missing)")
+        sources, _ = match_cells(nb, templates[lesson])
+        stubs = {c.grade_id: c.source for c in templates[lesson].cells if c.solution}
+        score = sum(1 for g, s in sources.items() if _normal(s) != _normal(stubs[g]))
+        by_lesson.setdefault(lesson, []).append((nb, score))
+    for lesson, candidates in by_lesson.items():
+        chosen = max(reversed(candidates), key=lambda item: item[1])[0]
+        for nb, _ in candidates:
+            if nb is not chosen:
+                conversion.notes.append(f"{nb.name}: another notebook for lesson '{lesson}' "
+                                        f"({chosen.name}) was graded; this one was ignored")
+        conversion.lessons[lesson] = chosen.name
+        convert_notebook(chosen, templates[lesson], conversion)
+    return conversion
+
+
+def merge_into_package(conversion: Conversion, package: Path,
+                       templates: dict[str, TemplateNotebook] | None = None) -> list[str]:
+    """Write the notebook modules into `package` (the copied micrograd folder, which may
+    already hold .py files). Per module the notebook wins, unless the notebook's solution cells
+    were left as stubs while the .py file was edited; if both were edited the .py file wins.
+    Returns notes."""
+    templates = load_templates() if templates is None else templates
+    stubs = {f"{m}.py": t.module_source(m) for t in templates.values() for m in t.modules}
+    notes = []
+    package.mkdir(parents=True, exist_ok=True)
+    for filename, source in conversion.modules.items():
+        target = package / filename
+        py_edited = target.is_file() and _normal(target.read_text(encoding="utf-8", errors="replace")) \
+            != _normal(stubs.get(filename, ""))
+        if py_edited and not conversion.edited[filename]:
+            notes.append(f"micrograd/{filename} was graded (its notebook cells are still the stubs)")
+            continue
+        if py_edited:
+            notes.append(f"both micrograd/{filename} and its notebook cells were edited; "
+                         f"micrograd/{filename} was graded")
+            continue
+        target.write_text(source, encoding="utf-8")
+    return notes
+
+
+def add_to_package(root: Path, paths: list[Path], package: Path, *, has_package: bool) -> list[str]:
+    """Turn the notebooks found under `root` into modules of `package` (see merge_into_package)
+    and return the notes. Raises UnreadableNotebook when they give nothing to grade and there
+    is no package either: the one-line reason is the parse error, or what was expected."""
+    templates = load_templates()
+    if not templates:
+        raise UnreadableNotebook(f"the template notebooks are missing in {TEMPLATE_NOTEBOOKS}; "
+                                 "the teacher must run `micrograder generate`")
+    conversion = convert_notebooks(paths, root, templates)
+    if not conversion.modules and not has_package:
+        if conversion.unreadable:
+            raise UnreadableNotebook("; ".join(conversion.unreadable))
+        names = ", ".join(p.relative_to(root).as_posix() for p in paths[:3])
+        expected = ", ".join(t.filename for t in templates.values())
+        raise UnreadableNotebook(f"{names}: not a lesson notebook (expected one of {expected}, "
+                                 "with its solution cells)")
+    notes = list(conversion.notes)
+    if conversion.lessons:
+        notes.insert(0, "graded from notebooks: " + ", ".join(
+            f"{name} ({lesson})" for lesson, name in conversion.lessons.items()))
+    return notes + merge_into_package(conversion, package, templates)
