@@ -23,6 +23,7 @@ from grader.sandbox.jail import Limits
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 REPLY_CAP = 32 * 1024 * 1024  # bytes; a longer reply is garbage
+CRASHES_BEFORE_GIVING_UP = 3
 
 
 class Budget:
@@ -74,6 +75,8 @@ class Worker:
         self.workdir = Path(workdir) if workdir else self.package_root
         self.spent = 0.0  # wall seconds this worker's calls used (including starting processes)
         self.starts = 0
+        self.crash_streak = 0  # crashes in a row with no good reply in between
+        self._last_crash = ""
         self._proc = None
         self._capture = None
 
@@ -133,6 +136,10 @@ class Worker:
         if self.budget is not None and self.budget.left() <= 0:
             raise WorkerTimeout(f"the lesson's time budget of {self.budget.total:g} s was used up "
                                 "before this check could run")
+        if self.crash_streak >= CRASHES_BEFORE_GIVING_UP:
+            # e.g. os._exit() at import: every fresh worker would die the same way.
+            raise WorkerCrashed(f"{self._last_crash} (not restarted after "
+                                f"{self.crash_streak} crashes in a row)")
         limit = timeout if timeout is not None else self.limits.request_timeout
         if self.budget is not None:
             limit = min(limit, self.budget.left())
@@ -144,18 +151,26 @@ class Worker:
                 self._start()
             self._send(line, deadline)
             reply = self._receive(deadline)
+            self.crash_streak = 0  # it answered: alive
         except WorkerTimeout:
             self._stop()
             raise WorkerTimeout(f"no answer within {limit:.3g} s (an endless loop, or far too slow?)")
-        except (WorkerCrashed, BadReply):
+        except (WorkerCrashed, BadReply) as exc:
             self._stop()
+            self.crash_streak += 1
+            self._last_crash = str(exc)
             raise
         finally:
             elapsed = time.monotonic() - started
             self.spent += elapsed
             if self.budget is not None:
                 self.budget.spent += elapsed
-        return self._unpack(reply)
+        try:
+            return self._unpack(reply)
+        except BadReply as exc:
+            self.crash_streak += 1
+            self._last_crash = str(exc)
+            raise
 
     def _send(self, data: bytes, deadline: float):
         view = memoryview(data)
