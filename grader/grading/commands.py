@@ -86,9 +86,9 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
         console.print(problems)
     console.print(f"{len(summary.results)} submissions: "
                   f"{show.status_line(summary.results, len(summary.skipped))}; seed {seed}; "
-                  f"{summary.seconds:.1f} s")
+                  f"{summary.seconds:.1f} s", highlight=False)
     console.print(f"gradebook: {out / 'gradebook.csv'}; per student: {out}/<id>/results.json "
-                  "and feedback.html")
+                  "and feedback.html", highlight=False, soft_wrap=True)
 
 
 def sandbox_limits(timeout: float | None, memory_mb: int | None, max_procs: int | None,
