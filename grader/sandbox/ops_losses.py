@@ -5,6 +5,8 @@ student's loss, runs backward and returns the loss value and the gradient of eve
 prediction. It never sees an expected answer.
 """
 
+from .specs import RequestError
+
 _LOSSES = ("mse_loss", "hinge_loss", "binary_cross_entropy")
 
 
@@ -14,7 +16,7 @@ def loss_and_grads(name, preds, targets):
     from micrograd.engine import Value
 
     if name not in _LOSSES:
-        raise ValueError(f"unknown loss {name!r}")
+        raise RequestError(f"unknown loss {name!r}")
     values = [Value(p) for p in preds]
     out = getattr(losses, name)(values, list(targets))
     out.backward()
