@@ -4,6 +4,7 @@ The optimizers work on any objects with `.data` and `.grad` (design.md), so the 
 parameter objects: an optimizer bug cannot hide behind (or be blamed on) the Value class, and
 the grader chooses every gradient.
 """
+from .specs import RequestError
 
 
 class Param:
@@ -34,7 +35,7 @@ def run_optimizer(kind, init, grads, options, lrs=None):
     from micrograd import optim
 
     if kind not in _OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {kind!r}")
+        raise RequestError(f"unknown optimizer {kind!r}")
     if "betas" in options:
         options = dict(options, betas=tuple(options["betas"]))
     params = [Param(x) for x in init]
@@ -56,7 +57,7 @@ def run_scheduler(kind, base_lr, options, epochs):
     from micrograd import optim
 
     if kind not in _SCHEDULERS:
-        raise ValueError(f"unknown scheduler {kind!r}")
+        raise RequestError(f"unknown scheduler {kind!r}")
     opt = LrHolder(base_lr)
     scheduler = getattr(optim, kind)(opt, **options)
     lrs = [opt.lr]
