@@ -152,3 +152,38 @@ def test_missing_or_uncompilable_modules_make_only_their_lesson_invalid(tmp_path
 def test_closure_engine_earns_full_points(tmp_path):
     results = run(FIXTURES / "closure_engine" / "micrograd", tmp_path)
     assert points(results) == FULL
+
+
+def test_outcomes_and_messages_come_only_from_our_exceptions():
+    from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
+    from grader.suites.checks import CheckFailed
+    from grader.suites.runner import INTERNAL_ERROR, LessonInvalid, classify
+    assert classify(CheckFailed("a.grad: expected 1, got 2")) == ("failed", "a.grad: expected 1, got 2")
+    assert classify(StudentError("KeyError", "'x'", "nn.py, line 3, in f"))[1] == \
+        "your code raised KeyError: 'x' (nn.py, line 3, in f)"
+    assert classify(BadReply("garbage"))[0] == "failed"
+    assert classify(WorkerTimeout("slow"))[0] == "timeout"
+    assert classify(WorkerCrashed("died"))[0] == "crashed"
+    assert classify(LessonInvalid("micrograd/nn.py is missing")) == ("error", "micrograd/nn.py is missing")
+    # a bare assert or any other exception is a grader bug: its text never reaches the student
+    assert classify(AssertionError("assert got == 3.14159 (hidden source)")) == ("error", INTERNAL_ERROR)
+    assert classify(KeyError("x")) == ("error", INTERNAL_ERROR)
+
+
+def test_command_line_writes_the_results_json(tmp_path):
+    import json
+    import subprocess
+    import sys
+    out = tmp_path / "results.json"
+    done = subprocess.run([sys.executable, "-m", "grader.suites", "--submission",
+                           str(Path("solutions/micrograd").resolve()), "--seed", "3",
+                           "--lesson", "derivatives", "--json", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())
+    assert results["seed"] == 3 and list(results["lessons"]) == ["derivatives"]
+    assert results["lessons"]["derivatives"]["points"] == 10.0
+    missing = subprocess.run([sys.executable, "-m", "grader.suites", "--submission",
+                              str(tmp_path / "nope"), "--seed", "3", "--json", str(out)],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "is not a folder" in missing.stderr
