@@ -1,0 +1,142 @@
+"""`micrograder generate`: deterministic, idempotent, --check catches edits, clear errors."""
+import functools
+
+import pytest
+from click.testing import CliRunner
+
+from grader import cli
+from grader.generate import GenerateError, build, check, write
+from grader.generate import commands
+from grader.generate.course import owned_files
+from generate_helpers import course_copy
+
+
+@pytest.fixture(scope="module")
+def built():
+    return build()
+
+
+def test_the_committed_tree_is_up_to_date(built):
+    assert check() == [], "run `micrograder generate` and commit the result"
+
+
+def test_build_is_deterministic(built):
+    assert build() == built
+
+
+def test_generate_twice_changes_nothing(tmp_path):
+    root = course_copy(tmp_path, with_outputs=False)
+    first = write(root)
+    assert first and all(change.startswith("missing: ") for change in first)
+    snapshot = {rel: (root / rel).read_bytes() for rel in owned_files(root)}
+    assert write(root) == []
+    assert {rel: (root / rel).read_bytes() for rel in owned_files(root)} == snapshot
+    assert check(root) == []
+
+
+def test_check_names_every_hand_edit_and_writes_nothing(tmp_path):
+    root = course_copy(tmp_path)
+    assert check(root) == []
+    edited = root / "student_template/micrograd/engine.py"
+    edited.write_text(edited.read_text() + "\n# a hand edit\n")
+    (root / "student_template/tests/test_99_extra.py").write_text("def test_x(): pass\n")
+    (root / "assignments/nn/nn.ipynb").unlink()
+    before = {rel: (root / rel).read_bytes() for rel in owned_files(root)}
+
+    problems = check(root)
+
+    assert problems == [
+        "missing: assignments/nn/nn.ipynb",
+        "stale: student_template/micrograd/engine.py",
+        "extra: student_template/tests/test_99_extra.py",
+    ]
+    assert {rel: (root / rel).read_bytes() for rel in owned_files(root)} == before
+
+
+def test_write_repairs_edits_and_removes_stale_files(tmp_path):
+    root = course_copy(tmp_path)
+    (root / "student_template/micrograd/engine.py").write_text("broken\n")
+    (root / "student_template/notebooks/old").mkdir()
+    (root / "student_template/notebooks/old/07_gone.ipynb").write_text("{}")
+    changes = write(root)
+    assert "stale: student_template/micrograd/engine.py" in changes
+    assert not (root / "student_template/notebooks/old").exists()
+    assert check(root) == []
+
+
+def test_cli_check_exits_non_zero_and_names_the_files(tmp_path, monkeypatch):
+    root = course_copy(tmp_path)
+    (root / "student_template/README.md").write_text("edited\n")
+    monkeypatch.setattr(commands, "check", functools.partial(check, root))
+    result = CliRunner().invoke(cli.main, ["generate", "--check"])
+    assert result.exit_code == 1
+    assert "stale: student_template/README.md" in result.output
+    assert "out of date" in result.output
+
+
+def test_cli_check_passes_on_the_real_tree():
+    result = CliRunner().invoke(cli.main, ["generate", "--check"])
+    assert result.exit_code == 0, result.output
+
+
+def _one_line_error(root) -> str:
+    with pytest.raises(GenerateError) as info:
+        build(root)
+    message = str(info.value)
+    assert "\n" not in message and "Traceback" not in message
+    return message
+
+
+def test_malformed_lesson_toml_names_the_file(tmp_path):
+    root = course_copy(tmp_path, with_outputs=False)
+    (root / "assignments/nn/lesson.toml").write_text("title = [unclosed\n")
+    assert "assignments/nn/lesson.toml" in _one_line_error(root)
+
+
+def test_points_that_do_not_add_up(tmp_path):
+    root = course_copy(tmp_path, with_outputs=False)
+    path = root / "assignments/losses/lesson.toml"
+    path.write_text(path.read_text().replace("test_mse_by_hand = 3", "test_mse_by_hand = 4"))
+    message = _one_line_error(root)
+    assert "losses/lesson.toml" in message and "add up to 11" in message
+
+
+def test_template_errors_name_the_template_and_line(tmp_path):
+    root = course_copy(tmp_path, with_outputs=False)
+    path = root / "assignments/derivatives/notebook.j2"
+    path.write_text(path.read_text().replace("%% code", "%% cod", 1))
+    message = _one_line_error(root)
+    assert "derivatives/notebook.j2:" in message and "unknown cell kind" in message
+
+    path.write_text("%% markdown\n{% if %}\n")
+    assert "derivatives/notebook.j2:2" in _one_line_error(root)
+
+
+def test_a_module_part_missing_from_the_notebook(tmp_path):
+    root = course_copy(tmp_path, with_outputs=False)
+    path = root / "assignments/losses/notebook.j2"
+    path.write_text(path.read_text().replace("%% module losses l2_regularization\n", ""))
+    message = _one_line_error(root)
+    assert "l2_regularization" in message and "losses/notebook.j2" in message
+
+
+def test_a_lesson_module_without_solution_regions(tmp_path):
+    root = course_copy(tmp_path, with_outputs=False)
+    path = root / "solutions/micrograd/losses.py"
+    path.write_text(path.read_text().replace("### BEGIN SOLUTION\n", "").replace("### END SOLUTION\n", ""))
+    assert "losses.py: no '### BEGIN SOLUTION' region" in _one_line_error(root)
+
+
+def test_an_unclosed_solution_region(tmp_path):
+    root = course_copy(tmp_path, with_outputs=False)
+    path = root / "solutions/micrograd/derivatives.py"
+    text = path.read_text()
+    path.write_text(text.replace("### END SOLUTION", "", 1))
+    assert "derivatives.py" in _one_line_error(root)
+
+
+def test_public_tests_may_not_import_the_grader(tmp_path):
+    root = course_copy(tmp_path, with_outputs=False)
+    path = root / "assignments/nn/test_nn.py"
+    path.write_text(path.read_text().replace("import random\n", "import random\nfrom grader import paths\n"))
+    assert "must not import the grader" in _one_line_error(root)

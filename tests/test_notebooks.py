@@ -1,0 +1,66 @@
+"""The lesson notebooks run: every source notebook executes top to bottom (reference on the
+path), the real nbgrader accepts the source notebooks (`validate`) and the student notebooks
+(`validate --invert`: every test cell fails before the student writes anything)."""
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from jupyter_client.kernelspec import find_kernel_specs
+from nbclient import NotebookClient
+
+from grader.generate.course import student_notebook_name
+from grader.lessons import load_lessons
+from grader.paths import ASSIGNMENTS, SOLUTIONS, STUDENT_TEMPLATE
+
+LESSONS = load_lessons()
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """The `python3` kernel the notebooks name; installed for this Python if missing."""
+    if "python3" not in find_kernel_specs():
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--user"], check=True)
+    return "python3"
+
+
+@pytest.fixture
+def reference_on_path(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(SOLUTIONS))  # the kernel inherits the environment
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's inline backend records the plots
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
+def test_source_notebook_executes(lesson, kernel, reference_on_path):
+    path = ASSIGNMENTS / lesson.id / f"{lesson.id}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name=kernel, resources={"metadata": {"path": str(path.parent)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+    if lesson.id == "value":  # draw_dot rendered the graph inline
+        assert any("image/svg+xml" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    if lesson.id == "training":  # loss curves and decision boundary
+        assert sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) >= 3
+
+
+def nbgrader_validate(paths, *flags, pythonpath=None):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if pythonpath:
+        env["PYTHONPATH"] = str(pythonpath)
+    proc = subprocess.run(["nbgrader", "validate", *flags, *map(str, paths)],
+                          env=env, capture_output=True, text=True, timeout=900)
+    return proc.stdout + proc.stderr
+
+
+def test_nbgrader_validate_accepts_the_source_notebooks(kernel):
+    paths = [ASSIGNMENTS / lesson.id / f"{lesson.id}.ipynb" for lesson in LESSONS]
+    output = nbgrader_validate(paths, pythonpath=SOLUTIONS)
+    assert output.count("Success! Your notebook passes all the tests.") == len(paths), output[-4000:]
+
+
+def test_nbgrader_validate_invert_accepts_the_student_notebooks(kernel):
+    paths = [STUDENT_TEMPLATE / "notebooks" / student_notebook_name(lesson) for lesson in LESSONS]
+    output = nbgrader_validate(paths, "--invert")
+    assert output.count("Success! The notebook does not pass any tests.") == len(paths), output[-4000:]
