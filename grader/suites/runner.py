@@ -193,8 +193,9 @@ class SuiteRun:
                 status, reason = "graded", ""
             lessons[lesson_id] = {
                 "status": status, "reason": reason, "seconds": seconds,
-                "points": sum(c["points"] for c in mine),
-                "max_points": sum(c["max_points"] for c in mine),
+                # rounded: fractional points (0.1 + 0.2 ...) must not show float noise
+                "points": round(sum(c["points"] for c in mine), 6),
+                "max_points": round(sum(c["max_points"] for c in mine), 6),
             }
         return {
             "seed": self.seed,
