@@ -112,19 +112,17 @@ def use_sandbox(limits: Limits) -> bool:
 def check_sandbox(limits: Limits) -> Limits:
     """Decide once per grading run: the limits to hand to every runner. When the sandbox can
     run, runners must use it (a failure is an error, never a silent downgrade); when it cannot,
-    raise SandboxUnavailable if it is required, else keep falling back (callers warn)."""
+    raise SandboxUnavailable if it is required, else turn it off (callers warn)."""
     if limits.sandbox == "off":
         return limits
-    if use_sandbox(limits):
-        return replace(limits, sandbox="require")
-    return limits
+    return replace(limits, sandbox="require" if use_sandbox(limits) else "off")
 
 
 def describe(limits: Limits) -> str:
     """One line for reports: which isolation the workers get."""
-    if limits.sandbox == "off":
-        return "process-level limits only (sandbox turned off)"
     status = sandbox_status()
+    if limits.sandbox == "off":
+        return f"process-level limits only ({status.reason or 'the sandbox was turned off'})"
     if status.available:
         return (f"bubblewrap (no network, own PID/IPC/UTS namespaces, read-only system, "
                 f"private /tmp) + setpriv to uid {limits.slot_uid_base}+slot")

@@ -1,0 +1,1 @@
+"""A corpus of hostile and broken submissions (see corpus.py)."""
