@@ -69,9 +69,12 @@ def test_printed_text_is_never_parsed_as_a_reply(tmp_path):
         assert forged in worker.output()  # captured for staff, nothing more
 
 
-def test_garbage_on_the_reply_pipe_is_a_bad_reply_and_the_next_call_gets_a_fresh_worker(tmp_path):
+@pytest.mark.parametrize("junk", ["b'garbage\\n'", "b'[' * 100000 + b'\\n'",
+                                  "b'{\"ok\": 1}\\n'"])
+def test_garbage_on_the_reply_pipe_is_a_bad_reply_and_the_next_call_gets_a_fresh_worker(
+        tmp_path, junk):
     garbage = (ADD, ADD + "        import os, sys\n"
-               "        os.write(int(sys.argv[sys.argv.index('--replies') + 1]), b'garbage\\n')\n")
+               f"        os.write(int(sys.argv[sys.argv.index('--replies') + 1]), {junk})\n")
     with worker_for(tmp_path, engine=[garbage]) as worker:
         with pytest.raises(BadReply):
             worker.call("value.graph", nodes=[["leaf", 1.0], ["add", 0, 0]])

@@ -96,6 +96,11 @@ class Worker:
                                     pass_fds=(req_r, rep_w), stdout=self._capture,
                                     cwd=self.workdir, cpu_seconds=cpu,
                                     package_root=self.package_root)
+        except BaseException:
+            for fd in (req_w, rep_r):
+                os.close(fd)
+            self._capture.close()
+            raise
         finally:
             os.close(req_r)
             os.close(rep_w)
@@ -213,7 +218,7 @@ class Worker:
         try:
             reply = json.loads(line)
             ok = reply["ok"]
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
             self._stop()
             raise BadReply("the process running your code sent an unreadable reply "
                            "(does your code write to file descriptors it did not open?)") from None

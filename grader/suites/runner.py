@@ -20,7 +20,7 @@ from grader.paths import REFERENCE_PACKAGE
 from grader.sandbox.assemble import assemble_package, read_assembly
 from grader.sandbox.client import Budget, Worker
 from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
-from grader.sandbox.jail import Limits
+from grader.sandbox.jail import Limits, use_sandbox
 from grader.suites.checks import CheckFailed
 from grader.suites.conftest import RUN
 
@@ -246,9 +246,10 @@ def run_suites(submission_micrograd: Path, *, seed: int, lessons: list[str] | No
                time_budgets: dict[str, float] | None = None, slot: int = 0) -> dict:
     """Grade the package folder `submission_micrograd` (the student's micrograd/) and return
     the results dict described in the contract. `time_budgets` overrides lesson.toml's."""
+    limits = limits or Limits()
+    use_sandbox(limits)  # raises SandboxUnavailable now, not once per check, if it is required
     run = SuiteRun(Path(submission_micrograd).resolve(), seed=seed, lessons=lessons,
-                   workdir=Path(workdir), limits=limits or Limits(),
-                   budgets=time_budgets or {}, slot=slot)
+                   workdir=Path(workdir), limits=limits, budgets=time_budgets or {}, slot=slot)
     started = time.monotonic()
     _pytest(run)
     results = run.results()
