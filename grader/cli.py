@@ -70,3 +70,37 @@ def generate(check):
     from grader.generate.commands import run_generate
 
     run_generate(check)
+
+
+@main.group()
+def export():
+    """Export the grades of a `micrograder grade` run to other tools."""
+
+
+@export.command("nbgrader")
+@click.argument("results", type=click.Path(exists=True, path_type=pathlib.Path),
+                metavar="OUT_DIR_OR_GRADEBOOK")
+@click.option("--to", "to", type=click.Path(dir_okay=False, path_type=pathlib.Path), default=None,
+              help="The CSV to write [default: grades.csv in OUT_DIR / next to the gradebook].")
+@click.option("--course", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path),
+              default=None, help="The nbgrader course folder: assignment names, students' names "
+                                 "and emails, due dates (gradebook.db), submission times.")
+@click.option("--lesson", "lessons", multiple=True, metavar="NAME",
+              help="Export only this lesson (repeatable) [default: every graded lesson].")
+def export_nbgrader(results, to, course, lessons):
+    """Write nbgrader's grades.csv (one row per student per lesson) from OUT_DIR (the --out
+    folder of `micrograder grade`) or its gradebook.csv."""
+    from grader.grading.commands import select_lessons
+    from grader.report import nbgrader_export as nbx
+
+    chosen = list(select_lessons(lessons))
+    to = to or (results if results.is_dir() else results.parent) / "grades.csv"
+    try:
+        rows = nbx.grades_rows(nbx.read_scores(results), chosen, course)
+        nbx.write_grades_csv(to, rows)
+    except nbx.ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {to} ({exc.strerror or exc}); pass --to") from None
+    students = len({row["student_id"] for row in rows})
+    click.echo(f"wrote {to}: {len(rows)} rows ({students} students)")

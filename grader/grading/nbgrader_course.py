@@ -57,3 +57,24 @@ def course_info(course: Path) -> CourseInfo:
                            "email": s.email or ""} for s in gradebook.students}
         duedates = {a.name: str(a.duedate) if a.duedate else "" for a in gradebook.assignments}
     return CourseInfo(students, duedates)
+
+
+def assignment_of(course: Path, student: str, lesson: str) -> str:
+    """The name of the course assignment under which `student` submitted `lesson`'s notebook:
+    a submitted folder named like the lesson, else the one holding a notebook recognised as
+    that lesson, else the lesson id."""
+    from grader.grading import notebooks
+
+    folder = Path(course) / SUBMITTED / student
+    if (folder / lesson).is_dir() or not folder.is_dir():
+        return lesson
+    templates = notebooks.load_templates()
+    for assignment in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
+        for path in notebooks.find_notebooks(assignment):
+            try:
+                nb = notebooks.read_notebook(path, path.name)
+            except notebooks.UnreadableNotebook:
+                continue
+            if notebooks.identify_lesson(nb, templates)[0] == lesson:
+                return assignment.name
+    return lesson

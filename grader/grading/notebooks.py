@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import nbformat
-
 from grader.lessons import load_lessons
 from grader.paths import STUDENT_TEMPLATE
 
@@ -93,6 +91,14 @@ class Conversion:
 
 # ---------------------------------------------------------------- the template notebooks
 
+def _nbformat():
+    """nbformat, imported on first use: it takes seconds to import (its JSON-schema
+    validator), which a run without notebooks should not pay."""
+    import nbformat
+
+    return nbformat
+
+
 def _defined_names(source: str) -> tuple[str, ...]:
     """Top-level def/class names; a cell that does not parse is read with a regex instead."""
     try:
@@ -116,7 +122,7 @@ def load_templates(folder: Path = TEMPLATE_NOTEBOOKS) -> dict[str, TemplateNoteb
         path = Path(folder) / f"{lesson.order:02d}_{lesson.id}.ipynb"
         if not path.is_file():
             continue
-        nb = nbformat.read(path, as_version=4)
+        nb = _nbformat().read(path, as_version=4)
         cells = []
         for position, cell in enumerate(nb.cells):
             module = cell.get("metadata", {}).get("micrograder", {}).get("module")
@@ -152,7 +158,7 @@ def read_notebook(path: Path, name: str) -> StudentNotebook:
             raise UnreadableNotebook(f"{name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; "
                                      "clear its outputs and submit it again")
         text = path.read_text(encoding="utf-8")
-        nb = nbformat.reads(text, as_version=4)
+        nb = _nbformat().reads(text, as_version=4)
         cells = nb.get("cells")
         if not isinstance(cells, list):
             raise ValueError("it has no list of cells")
@@ -172,13 +178,14 @@ def _code_cells(nb: StudentNotebook) -> list[tuple[int, dict]]:
 
 
 def identify_lesson(nb: StudentNotebook, templates: dict[str, TemplateNotebook]) -> tuple[str | None, str]:
-    """(lesson id, how it was recognised) — by grade_ids, then notebook metadata, then file
+    """(lesson id, how it was recognised) — by grade_ids, cell ids, notebook metadata, file
     name, then the stubs' signatures; (None, "") when it is no lesson notebook."""
-    ids = {str(_nbgrader(c).get("grade_id")) for c in nb.cells} | {str(c.get("id")) for c in nb.cells}
-    counts = {lesson: len(t.solution_ids & ids) for lesson, t in templates.items()}
-    best = max(counts, key=counts.get, default=None)
-    if best and counts[best]:
-        return best, "grade_id"
+    for how, ids in (("grade_id", {str(_nbgrader(c).get("grade_id")) for c in nb.cells}),
+                     ("cell id", {str(c.get("id")) for c in nb.cells})):
+        counts = {lesson: len(t.solution_ids & ids) for lesson, t in templates.items()}
+        best = max(counts, key=counts.get, default=None)
+        if best and counts[best]:
+            return best, how
     declared = nb.metadata.get("micrograder", {}) if isinstance(nb.metadata, dict) else {}
     if isinstance(declared, dict) and declared.get("lesson") in templates:
         return declared["lesson"], "notebook metadata"

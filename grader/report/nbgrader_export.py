@@ -1,0 +1,117 @@
+"""grades.csv in the columns of nbgrader's own `nbgrader export` (its CsvExportPlugin):
+assignment, duedate, timestamp, student_id, last_name, first_name, email, raw_score,
+late_submission_penalty, score, max_score — one row per student per assignment (= lesson),
+assignments in course order, students sorted, as nbgrader writes them.
+
+Scores come from a `micrograder grade` output folder (its results.json files) or from its
+gradebook.csv. With `course` (an nbgrader course folder) the assignment is named as in the
+course (the submitted folder that holds the lesson's notebook), names, emails and due dates come
+from its gradebook.db, times from submitted/<student>/<assignment>/timestamp.txt, and students
+of the course who submitted nothing get a row with 0 points, as in nbgrader.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.grading import nbgrader_course
+from grader.lessons import Lesson
+from grader.report.atomic import write_text_atomic
+from grader.report.gradescope import read_results
+
+COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
+           "email", "raw_score", "late_submission_penalty", "score", "max_score"]
+GRADEBOOK = "gradebook.csv"
+
+
+class ExportError(Exception):
+    """The input cannot be exported; the message says what to pass instead."""
+
+
+@dataclass(frozen=True)
+class Scores:
+    points: dict[str, dict[str, float]]  # student id -> lesson id -> points
+    lessons: list[str]  # lesson ids that were graded, course order unknown here
+
+
+def read_scores(source: Path) -> Scores:
+    """Per-student lesson points from a grading output folder or its gradebook.csv."""
+    source = Path(source)
+    if source.is_dir():
+        points, lessons = {}, []
+        for results in sorted(source.glob("*/results.json")):
+            data = read_results(results)
+            if data is None:
+                continue
+            extra = data["extra_data"]
+            sub_id = str(extra.get("student_id") or results.parent.name)
+            points[sub_id] = {lesson: float(info.get("points", 0.0))
+                              for lesson, info in extra["lessons"].items() if isinstance(info, dict)}
+            lessons += [lesson for lesson in points[sub_id] if lesson not in lessons]
+        if points:
+            return Scores(points, lessons)
+        if (source / GRADEBOOK).is_file():
+            return read_scores(source / GRADEBOOK)
+        raise ExportError(f"{source} holds no results; pass the --out folder of "
+                          "`micrograder grade` or its gradebook.csv")
+    try:
+        with open(source, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+            fields = list(rows[0].keys()) if rows else []
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ExportError(f"{source} cannot be read ({exc})") from None
+    if not fields or fields[0] != "id" or "total" not in fields:
+        raise ExportError(f"{source} is not a gradebook.csv written by `micrograder grade` "
+                          "(expected the columns id, status, reason, <lessons>, total, max)")
+    lessons = fields[fields.index("reason") + 1: fields.index("total")] if "reason" in fields \
+        else fields[2: fields.index("total")]
+    try:
+        points = {row["id"]: {lesson: float(row[lesson] or 0) for lesson in lessons} for row in rows}
+    except ValueError as exc:
+        raise ExportError(f"{source}: a points column is not a number ({exc})") from None
+    return Scores(points, lessons)
+
+
+def _number(value: float) -> str:
+    return str(float(round(value, 4)))
+
+
+def grades_rows(scores: Scores, lessons: list[Lesson], course: Path | None = None) -> list[dict]:
+    """nbgrader's rows for `lessons` (those that were graded, in course order)."""
+    info = nbgrader_course.course_info(course) if course else nbgrader_course.CourseInfo({}, {})
+    students = sorted(set(scores.points) | set(info.students))
+    rows = []
+    for lesson in lessons:
+        if lesson.id not in scores.lessons:
+            continue
+        for student in students:
+            assignment = (nbgrader_course.assignment_of(course, student, lesson.id)
+                          if course else lesson.id)
+            person = info.students.get(student, {})
+            raw = scores.points.get(student, {}).get(lesson.id, 0.0)
+            rows.append({
+                "assignment": assignment,
+                "duedate": info.duedates.get(assignment, ""),
+                "timestamp": nbgrader_course.submission_timestamp(course, student, assignment)
+                if course else "",
+                "student_id": student,
+                "last_name": person.get("last_name", ""),
+                "first_name": person.get("first_name", ""),
+                "email": person.get("email", ""),
+                "raw_score": _number(raw),
+                # nbgrader's default late-submission plugin charges nothing; neither do we
+                "late_submission_penalty": _number(0.0),
+                "score": _number(max(0.0, raw)),
+                "max_score": _number(lesson.points),
+            })
+    return rows
+
+
+def write_grades_csv(path: Path, rows: list[dict]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(Path(path), buffer.getvalue())
