@@ -1,12 +1,11 @@
 """The hidden suites of lessons 1-3 through the runner: reference full marks, template zero,
 repeatable, and the trust boundary holding against submissions that try to cheat."""
 import shutil
-from pathlib import Path
 
 import pytest
 
 from grader.lessons import load_lessons
-from grader.paths import STUDENT_TEMPLATE
+from grader.paths import REFERENCE_PACKAGE, STUDENT_TEMPLATE
 from grader.sandbox.jail import Limits
 from grader.suites.runner import SUITES, collect_checks, run_suites
 from sandbox_helpers import FIXTURES, submission_from_reference
@@ -39,7 +38,7 @@ def test_every_suite_adds_up_to_its_lessons_points():
 
 
 def test_reference_earns_full_points(tmp_path):
-    results = run(Path("solutions/micrograd").resolve(), tmp_path)
+    results = run(REFERENCE_PACKAGE, tmp_path)
     failed = [(c["id"], c["message"]) for c in results["checks"] if c["outcome"] != "passed"]
     assert failed == []
     assert points(results) == FULL
@@ -176,7 +175,7 @@ def test_command_line_writes_the_results_json(tmp_path):
     import sys
     out = tmp_path / "results.json"
     done = subprocess.run([sys.executable, "-m", "grader.suites", "--submission",
-                           str(Path("solutions/micrograd").resolve()), "--seed", "3",
+                           str(REFERENCE_PACKAGE), "--seed", "3",
                            "--lesson", "derivatives", "--json", str(out)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
