@@ -84,7 +84,7 @@ def test_garbage_on_the_reply_pipe_is_a_bad_reply_and_the_next_call_gets_a_fresh
 
 def test_a_hung_request_times_out_kills_the_worker_and_the_next_call_restarts(tmp_path):
     hang = (BACKWARD, "        ### BEGIN SOLUTION\n        while True:\n            pass\n")
-    with worker_for(tmp_path, limits=Limits(request_timeout=0.5), engine=[hang]) as worker:
+    with worker_for(tmp_path, limits=Limits(request_timeout=2.0), engine=[hang]) as worker:
         with pytest.raises(WorkerTimeout):
             worker.call("value.graph", nodes=GRAPH)
         assert worker._proc is None  # killed, process group and all
