@@ -176,3 +176,22 @@ def test_assemble_skips_symlinks(tmp_path):
     (package / "engine.py").symlink_to("/etc/hostname")
     dest = assemble_package(package, "value", tmp_path / "value")
     assert not (dest / "micrograd" / "engine.py").exists()
+
+
+def test_endless_output_is_stopped_by_the_file_size_limit(tmp_path):
+    flood = (ADD, ADD + "        while True:\n            print('x' * 65536)\n")
+    with worker_for(tmp_path, engine=[flood]) as worker:
+        # Python ignores SIGXFSZ: the write that crosses RLIMIT_FSIZE fails in the student's code
+        with pytest.raises(StudentError, match="File too large"):
+            worker.call("value.graph", nodes=[["leaf", 1.0], ["add", 0, 0]])
+        assert len(worker.output()) <= Limits().output_cap
+        assert worker.call("value.leaf", data=1.0)["data"] == 1.0
+
+
+def test_a_memory_bomb_is_a_memory_error_in_the_students_code(tmp_path):
+    bomb = (ADD, ADD + "        hog = [0] * 10**10\n")
+    with worker_for(tmp_path, engine=[bomb]) as worker:
+        with pytest.raises(StudentError) as caught:
+            worker.call("value.graph", nodes=[["leaf", 1.0], ["add", 0, 0]])
+        assert caught.value.exc_type == "MemoryError"
+        assert worker.call("value.leaf", data=1.0)["data"] == 1.0
