@@ -186,3 +186,7 @@ def test_command_line_writes_the_results_json(tmp_path):
                               str(tmp_path / "nope"), "--seed", "3", "--json", str(out)],
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "is not a folder" in missing.stderr
+    unknown = subprocess.run([sys.executable, "-m", "grader.suites", "--submission",
+                              str(REFERENCE_PACKAGE), "--seed", "3", "--lesson", "nope",
+                              "--json", str(out)], capture_output=True, text=True, timeout=120)
+    assert unknown.returncode == 2 and "unknown lesson(s) nope" in unknown.stderr

@@ -9,7 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.sandbox.jail import Limits, die_with_parent
+from grader.lessons import load_lessons
+from grader.sandbox.jail import Limits, SandboxUnavailable, die_with_parent
 from grader.suites.runner import run_suites
 
 
@@ -30,10 +31,20 @@ def main(argv=None) -> int:
         print(f"error: {args.submission} is not a folder (pass the student's micrograd/ folder)",
               file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="micrograder-") as tmp:
-        results = run_suites(args.submission, seed=args.seed, lessons=args.lessons,
-                             workdir=args.workdir or Path(tmp), slot=args.slot,
-                             limits=Limits(**args.limits))
+    known = [lesson.id for lesson in load_lessons()]
+    unknown = sorted(set(args.lessons or ()) - set(known))
+    if unknown:
+        print(f"error: unknown lesson(s) {', '.join(unknown)} (known: {', '.join(known)})",
+              file=sys.stderr)
+        return 2
+    try:
+        with tempfile.TemporaryDirectory(prefix="micrograder-") as tmp:
+            results = run_suites(args.submission, seed=args.seed, lessons=args.lessons,
+                                 workdir=args.workdir or Path(tmp), slot=args.slot,
+                                 limits=Limits(**args.limits))
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     partial = args.out.with_name(args.out.name + ".partial")
     partial.write_text(json.dumps(results, indent=1))
     os.replace(partial, args.out)
