@@ -32,6 +32,23 @@ def known_modules() -> dict[str, int]:
     return {m: lesson.order for lesson in load_lessons() for m in lesson.modules}
 
 
+def split_extras(submission_micrograd: Path, modules=None) -> tuple[list[Path], list[str]]:
+    """(the student's extra modules: .py files other than the lesson modules and __init__.py,
+    names of the other entries, which are never used)."""
+    modules = modules if modules is not None else known_modules()
+    extras, ignored = [], []
+    folder = Path(submission_micrograd)
+    used = {f"{m}.py" for m in modules} | {"__init__.py", "__pycache__"}
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if entry.name in used:
+            continue
+        if entry.suffix == ".py" and entry.is_file() and not entry.is_symlink():
+            extras.append(entry)
+        else:
+            ignored.append(entry.name)
+    return extras, ignored
+
+
 def assemble_package(submission_micrograd: Path, lesson_id: str | None, dest: Path) -> Path:
     """Build dest/micrograd/ for `lesson_id` and return dest (the directory to put on the
     worker's sys.path). dest/assembly.json records which files came from where."""
@@ -60,14 +77,10 @@ def assemble_package(submission_micrograd: Path, lesson_id: str | None, dest: Pa
         if source.is_file() and not source.is_symlink():
             shutil.copyfile(source, package / source.name)
             into.append(source.name)
-    for entry in sorted(submission_micrograd.iterdir()) if submission_micrograd.is_dir() else []:
-        if entry.suffix == ".py" and entry.is_file() and not entry.is_symlink() \
-                and entry.stem not in modules \
-                and entry.name != "__init__.py":
-            shutil.copyfile(entry, package / entry.name)
-            assembly.student.append(entry.name)
-        elif entry.stem not in modules and entry.name not in ("__init__.py", "__pycache__"):
-            assembly.ignored.append(entry.name)
+    extras, assembly.ignored = split_extras(submission_micrograd, modules)
+    for entry in extras:
+        shutil.copyfile(entry, package / entry.name)
+        assembly.student.append(entry.name)
     (Path(dest) / MANIFEST).write_text(json.dumps(assembly.__dict__, indent=1))
     return Path(dest)
 

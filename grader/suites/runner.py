@@ -17,7 +17,7 @@ import pytest
 
 from grader.lessons import load_lessons
 from grader.paths import REFERENCE_PACKAGE
-from grader.sandbox.assemble import assemble_package, read_assembly
+from grader.sandbox.assemble import assemble_package, read_assembly, split_extras
 from grader.sandbox.client import Budget, Worker
 from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
 from grader.sandbox.jail import Limits, use_sandbox
@@ -39,6 +39,8 @@ def compile_errors(submission: Path, modules) -> str:
     for module in modules:
         path = submission / f"{module}.py"
         shown = f"micrograd/{module}.py"
+        if path.is_symlink():
+            return f"{shown} is a symbolic link: hand in the file itself"
         if not path.is_file():
             return f"{shown} is missing: add it to your micrograd folder"
         try:
@@ -86,7 +88,7 @@ class SuiteRun:
         self.workers: dict[str | None, Worker] = {}
         self.records: dict[str, dict] = {}
         self.internal_errors: list[str] = []
-        self.ignored: list[str] = []
+        self.ignored = split_extras(self.submission)[1] + self._stray_files()
 
     # -- used by the fixtures -----------------------------------------------------------
     def lesson_of(self, item) -> str:
@@ -111,11 +113,9 @@ class SuiteRun:
             dest = self.workdir / (lesson_id or "whole-stack")
             dest.mkdir(parents=True, exist_ok=True)
             assemble_package(self.submission, lesson_id, dest)
-            assembly = read_assembly(dest)
-            self.ignored = sorted(set(self.ignored) | set(assembly.ignored))
             self.workers[lesson_id] = Worker(
                 dest, limits=self.limits, budget=self.budgets[lesson_id or budget_of],
-                student_files=assembly.student, slot=self.slot, workdir=dest)
+                student_files=read_assembly(dest).student, slot=self.slot, workdir=dest)
         return self.workers[lesson_id]
 
     def close(self):
@@ -203,15 +203,16 @@ class SuiteRun:
             "lessons": lessons,
             "limits": {**self.limits.as_dict(),
                        "time_budgets": {lid: self.budgets[lid].total for lid in self.selected}},
-            "ignored": self.ignored + self._stray_files(),
+            "ignored": self.ignored,
             "internal_errors": self.internal_errors,
         }
 
     def _stray_files(self) -> list[str]:
-        """Files beside the submission's micrograd/ folder: never importable, reported."""
+        """Python files beside the submission's micrograd/ folder: never importable, reported."""
         parent = self.submission.parent
         return sorted(f"../{p.name}" for p in parent.iterdir()
-                      if p.name != self.submission.name and p.suffix == ".py")
+                      if p.name != self.submission.name and p.suffix == ".py") \
+            if parent.is_dir() else []
 
 
 def _pytest(run: SuiteRun, extra=()) -> int:
