@@ -59,22 +59,28 @@ def course_info(course: Path) -> CourseInfo:
     return CourseInfo(students, duedates)
 
 
-def assignment_of(course: Path, student: str, lesson: str) -> str:
-    """The name of the course assignment under which `student` submitted `lesson`'s notebook:
-    a submitted folder named like the lesson, else the one holding a notebook recognised as
-    that lesson, else the lesson id."""
+def lesson_assignments(course: Path) -> dict[str, str]:
+    """lesson id -> the course assignment that holds its notebook: a folder of source/,
+    release/ or any student's submitted/ folder whose notebook is recognised as the lesson (an
+    assignment named like the lesson wins). Lessons the course does not hold are left out."""
     from grader.grading import notebooks
 
-    folder = Path(course) / SUBMITTED / student
-    if (folder / lesson).is_dir() or not folder.is_dir():
-        return lesson
+    course = Path(course)
     templates = notebooks.load_templates()
-    for assignment in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
-        for path in notebooks.find_notebooks(assignment):
-            try:
-                nb = notebooks.read_notebook(path, path.name)
-            except notebooks.UnreadableNotebook:
-                continue
-            if notebooks.identify_lesson(nb, templates)[0] == lesson:
-                return assignment.name
-    return lesson
+    folders = [course / "source", course / "release"]
+    if (course / SUBMITTED).is_dir():
+        folders += sorted(p for p in (course / SUBMITTED).iterdir() if p.is_dir())
+    found: dict[str, str] = {}
+    for folder in folders:
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for assignment in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
+            for path in notebooks.find_notebooks(assignment):
+                try:
+                    lesson = notebooks.identify_lesson(notebooks.read_notebook(path, path.name),
+                                                       templates)[0]
+                except notebooks.UnreadableNotebook:
+                    continue
+                if lesson and (lesson not in found or assignment.name == lesson):
+                    found[lesson] = assignment.name
+    return found

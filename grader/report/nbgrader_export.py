@@ -4,10 +4,11 @@ late_submission_penalty, score, max_score — one row per student per assignment
 assignments in course order, students sorted, as nbgrader writes them.
 
 Scores come from a `micrograder grade` output folder (its results.json files) or from its
-gradebook.csv. With `course` (an nbgrader course folder) the assignment is named as in the
-course (the submitted folder that holds the lesson's notebook), names, emails and due dates come
-from its gradebook.db, times from submitted/<student>/<assignment>/timestamp.txt, and students
-of the course who submitted nothing get a row with 0 points, as in nbgrader.
+gradebook.csv. With `course` (an nbgrader course folder): each lesson is exported under the
+name of the course assignment that holds its notebook (in source/, release/ or submitted/) and
+lessons the course has no assignment for are left out; names, emails and due dates come from
+its gradebook.db, times from submitted/<student>/<assignment>/timestamp.txt; students of the
+course who submitted nothing get a row with 0 points, as in nbgrader.
 """
 from __future__ import annotations
 
@@ -82,13 +83,13 @@ def grades_rows(scores: Scores, lessons: list[Lesson], course: Path | None = Non
     """nbgrader's rows for `lessons` (those that were graded, in course order)."""
     info = nbgrader_course.course_info(course) if course else nbgrader_course.CourseInfo({}, {})
     students = sorted(set(scores.points) | set(info.students))
+    in_course = nbgrader_course.lesson_assignments(course) if course else {}
     rows = []
     for lesson in lessons:
-        if lesson.id not in scores.lessons:
-            continue
+        if lesson.id not in scores.lessons or (course and lesson.id not in in_course):
+            continue  # not graded, or the course has no assignment for this lesson
+        assignment = in_course.get(lesson.id, lesson.id)
         for student in students:
-            assignment = (nbgrader_course.assignment_of(course, student, lesson.id)
-                          if course else lesson.id)
             person = info.students.get(student, {})
             raw = scores.points.get(student, {}).get(lesson.id, 0.0)
             rows.append({
