@@ -10,13 +10,13 @@ from micrograd.nn import MLP, Layer, Neuron
 
 
 def test_neuron_with_the_worked_example_weights():
-    """A tanh Neuron(2) with w = [−0.5, 0.1], b = 6.8813735870195432 on x = [2, 3] computes
-    tanh(2·(−0.5) + 3·0.1 + 6.88137...) — the neuron of lesson 2."""
+    """A tanh Neuron(2) with w = [−0.5, 0.1], b = 1.5813735870195432 on x = [2, 3] computes
+    tanh(2·(−0.5) + 3·0.1 + 1.58137...) = 1/√2 — the neuron of lesson 2."""
     neuron = Neuron(2)
     assert len(neuron.w) == 2 and neuron.b.data == 0.0
-    neuron.w[0].data, neuron.w[1].data, neuron.b.data = -0.5, 0.1, 6.8813735870195432
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = -0.5, 0.1, 1.5813735870195432
     out = neuron([2.0, 3.0])
-    assert math.isclose(out.data, math.tanh(2.0 * -0.5 + 3.0 * 0.1 + 6.8813735870195432), rel_tol=1e-9)
+    assert math.isclose(out.data, 1 / math.sqrt(2), rel_tol=1e-9)
     assert neuron.parameters() == neuron.w + [neuron.b]
 
 

@@ -44,18 +44,16 @@ def test_backward_of_worked_example():
 
 def test_tanh_neuron():
     """o = tanh(n), n = x1·w1 + x2·w2 + b with x1 = 2, x2 = 3, w1 = −0.5, w2 = 0.1,
-    b = 6.8813735870195432. By hand: n = 6.18137..., do/dn = 1 − o², and by the chain rule
-    x1.grad = w1 · (1 − o²), w1.grad = x1 · (1 − o²), and so on. (n is large, so tanh is almost
-    flat there: o ≈ 0.99999 and the gradients are tiny — a saturated neuron.)"""
+    b = 1.5813735870195432. By hand: n = 0.88137..., o = tanh(n) = 1/√2, do/dn = 1 − o² = 0.5,
+    and by the chain rule x1.grad = w1 · 0.5 = −0.25, w1.grad = x1 · 0.5 = 1.0,
+    x2.grad = w2 · 0.5 = 0.05, w2.grad = x2 · 0.5 = 1.5, b.grad = 0.5."""
     x1, x2 = Value(2.0), Value(3.0)
     w1, w2 = Value(-0.5), Value(0.1)
-    b = Value(6.8813735870195432)
+    b = Value(1.5813735870195432)
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.backward()
-    n = 2.0 * -0.5 + 3.0 * 0.1 + 6.8813735870195432
-    slope = 1 - math.tanh(n) ** 2
-    assert math.isclose(o.data, math.tanh(n), rel_tol=1e-9)
-    expected = [(x1, -0.5 * slope), (w1, 2.0 * slope), (x2, 0.1 * slope), (w2, 3.0 * slope), (b, slope)]
+    assert math.isclose(o.data, 1 / math.sqrt(2), rel_tol=1e-9)
+    expected = [(x1, -0.25), (w1, 1.0), (x2, 0.05), (w2, 1.5), (b, 0.5)]
     for node, grad in expected:
         assert math.isclose(node.grad, grad, rel_tol=1e-6)
 
