@@ -124,3 +124,22 @@ def test_gradebook_rows_come_from_results_and_missing_ones_are_not_lost():
 
 def test_format_points():
     assert [format_points(x) for x in (10.0, 7.25, 0, 1 / 3)] == ["10", "7.25", "0", "0.3333"]
+
+
+def test_summary_table_and_status_line():
+    from rich.console import Console
+
+    from grader.grading import console as show
+
+    full = results_json(result())  # 85 points: value 15/30
+    broken = results_json(without_runner("bob", "timeout", "too slow", LESSONS, seed=7))
+    results = {"alice": full, "bob": broken, "zed": None}
+    out = Console(width=120, record=True)
+    out.print(show.lesson_table(results, LESSONS))
+    text = out.export_text()
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:5]]
+            for line in text.splitlines() if line.startswith("│")}
+    assert rows["derivatives"] == ["3.3333", "10", "1/3"]
+    assert rows["value"] == ["5", "30", "0/3"]
+    assert rows["total"] == ["28.3333", "100", "0/3"]
+    assert show.status_line(results, skipped=1) == "graded 1, timeout 1, crashed 1 (1 unchanged, not regraded)"
