@@ -120,3 +120,9 @@ def test_validate_fails_and_names_the_checks(tmp_path, fake_runner, monkeypatch)
     line = error_line(invoke("validate", "--lesson", "nn"))
     assert "the student template scores 15 instead of 0" in line
     assert "nn/test_0, nn/test_1" in line
+
+
+def test_a_single_submission_instead_of_the_class_folder(tmp_path):
+    make_submission(tmp_path / "subs", "alice")
+    line = error_line(invoke("grade", tmp_path / "subs" / "alice"))
+    assert "looks like ONE submission" in line and str(tmp_path / "subs") in line

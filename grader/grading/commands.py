@@ -53,6 +53,10 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
     if out_abs == subs_abs or subs_abs in out_abs.parents:
         raise click.ClickException(
             f"--out {out} is inside {submissions_dir}; choose an output folder outside it")
+    if (submissions_dir / "micrograd").is_dir():
+        raise click.ClickException(
+            f"{submissions_dir} looks like ONE submission (it holds micrograd/); pass the folder "
+            f"that holds one folder per student, e.g. {submissions_dir.resolve().parent}")
     if not discovery.discover(submissions_dir, id_pattern):
         raise click.ClickException(
             f"{submissions_dir} holds no submissions; expected one folder or .zip per student "
