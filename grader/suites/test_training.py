@@ -221,7 +221,9 @@ def test_accuracy(student, rng):
         n = rng.randint(10, 30)
         X, y = distinct_points(rng, n)
         scores = [rng.choice([-1, 1]) * rng.uniform(0.05, 2) for _ in range(n)]
-        scores[0], scores[1], y[0], y[1] = 0.0, 0.0, -1, 1  # a score of 0 predicts -1
+        # A score of exactly 0 predicts -1: more such points labelled -1 than +1, so that
+        # predicting +1 for them changes the fraction.
+        scores[:3], y[:3] = [0.0, 0.0, 0.0], [-1, -1, 1]
         expected = sum((1 if s > 0 else -1) == label for s, label in zip(scores, y)) / n
         got = student.call("training.accuracy", X=X, y=y, scores=scores)
         assert_close(as_record(got, ("accuracy",), "accuracy")["accuracy"], expected,
