@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """One grading run over every form of submission; returns (results by id, canary home)."""
+    """One grading run over every form of submission: (results by id, canary home, out)."""
     root = tmp_path_factory.mktemp("notebook-grading")
     home = root / "home"  # `~` for the grader and everything it starts
     home.mkdir()
@@ -48,7 +48,7 @@ def graded(tmp_path_factory):
                                        "-j", "2"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
-    return results, home
+    return results, home, out
 
 
 def lesson_points(data) -> dict[str, float]:
@@ -56,7 +56,7 @@ def lesson_points(data) -> dict[str, float]:
 
 
 def test_filled_notebooks_score_like_the_reference_folder_and_pass_every_check(graded):
-    results, _ = graded
+    results, _, _ = graded
     folder, filled = results["folder"], results["filled"]
     assert folder["score"] > 0
     assert lesson_points(filled) == lesson_points(folder)
@@ -66,23 +66,25 @@ def test_filled_notebooks_score_like_the_reference_folder_and_pass_every_check(g
 
 
 def test_unfilled_notebooks_score_zero(graded):
-    results, _ = graded
+    results, _, _ = graded
     assert results["unfilled"]["score"] == 0
     assert results["unfilled"]["extra_data"]["status"] == "graded"
 
 
 def test_magics_never_run_and_the_rest_of_the_cell_is_graded(graded):
-    results, home = graded
+    results, home, out = graded
     assert (home / "canary.txt").read_text() == "alive"
     magic = results["magic"]
     assert lesson_points(magic)["value"] == lesson_points(results["folder"])["value"]
     notes = magic["extra_data"]["notes"]
     assert any("engine-Value: 1 IPython magic/shell line(s) were not run" in n for n in notes)
     assert any("derivatives-chain_rule: 1 IPython magic/shell line(s)" in n for n in notes)
+    feedback = (out / "magic" / "feedback.html").read_text()
+    assert "How your submission was read" in feedback and "were not run" in feedback
 
 
 def test_a_deleted_cell_costs_only_its_part(graded):
-    results, _ = graded
+    results, _, _ = graded
     full = lesson_points(results["folder"])["derivatives"]
     got = lesson_points(results["deleted"])["derivatives"]
     assert 0 < got < full
@@ -90,7 +92,7 @@ def test_a_deleted_cell_costs_only_its_part(graded):
 
 
 def test_an_unreadable_notebook_is_invalid_with_its_parse_error(graded):
-    results, _ = graded
+    results, _, _ = graded
     extra = results["garbled"]["extra_data"]
     assert extra["status"] == "invalid"
     assert "garbled.ipynb is not a readable notebook" in extra["reason"]
