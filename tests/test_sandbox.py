@@ -195,3 +195,11 @@ def test_a_memory_bomb_is_a_memory_error_in_the_students_code(tmp_path):
             worker.call("value.graph", nodes=[["leaf", 1.0], ["add", 0, 0]])
         assert caught.value.exc_type == "MemoryError"
         assert worker.call("value.leaf", data=1.0)["data"] == 1.0
+
+
+def test_a_worker_that_cannot_start_is_a_grader_error_not_the_students(tmp_path, monkeypatch):
+    import grader.sandbox.client as client
+    monkeypatch.setattr(client, "WORKER_SCRIPT", client.WORKER_SCRIPT.with_name("no_such_worker.py"))
+    with worker_for(tmp_path) as worker:
+        with pytest.raises(HarnessError, match="did not start"):
+            worker.call("value.leaf", data=1.0)

@@ -154,6 +154,7 @@ class Worker:
         try:
             if self._proc is None:
                 self._start()
+                self._await_ready(deadline)
             self._send(line, deadline)
             reply = self._receive(deadline)
             self.crash_streak = 0  # it answered: alive
@@ -206,6 +207,23 @@ class Worker:
                 raise BadReply("the process running your code sent an oversized reply")
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
+
+    def _await_ready(self, deadline: float):
+        """The worker's first line says it is set up; dying before it is not the student's
+        fault (no student code has been imported yet): a HarnessError."""
+        try:
+            line = self._receive(deadline)
+        except WorkerCrashed as exc:
+            self._stop()
+            raise HarnessError(f"the worker did not start: {exc}; its output: "
+                               f"{self.output()[-500:]!r}") from None
+        try:
+            ready = json.loads(line) == {"ready": True}
+        except ValueError:
+            ready = False
+        if not ready:
+            self._stop()
+            raise HarnessError(f"the worker did not start: unexpected first line {line[:100]!r}")
 
     def _crashed(self) -> WorkerCrashed:
         try:

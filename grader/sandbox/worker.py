@@ -5,6 +5,7 @@ JSON request per line from a dedicated pipe fd and writes one JSON reply per lin
 its stdout/stderr (where the student's prints go) are a capped capture that nothing parses.
 Stdlib only: this file and the ops_*.py modules it loads must never import the grader.
 
+First line written, once set up: {"ready": true}
 Request:  {"op": "value.graph", "args": {...}}
 Replies:  {"ok": true, "result": <plain JSON>}
           {"ok": false, "kind": "student", "exc_type": ..., "message": ..., "where": ...}
@@ -22,6 +23,7 @@ import traceback
 
 HARNESS = "_micrograder_harness"  # package name the worker gives grader/sandbox/ in here
 MESSAGE_CAP = 300
+READY = {"ready": True}
 
 
 class Ops:
@@ -135,6 +137,10 @@ def main(argv=None):
 
     requests = os.fdopen(args.requests, "rb")
     replies = os.fdopen(args.replies, "wb")
+    # Before any student code is imported: tells the client that a later death is the
+    # student's doing, while a death before this line is the grader's (or the sandbox's).
+    replies.write(encode(READY))
+    replies.flush()
     serve(ops, requests, replies, package_dir, student_files)
 
 
