@@ -14,7 +14,7 @@ import pytest
 
 from grader.grading import discovery, notebooks
 from grader.grading.discovery import InvalidSubmission, Submission
-from grader.paths import REFERENCE_PACKAGE, STUDENT_TEMPLATE
+from grader.paths import ASSIGNMENTS, REFERENCE_PACKAGE, STUDENT_TEMPLATE
 from notebook_submission_helpers import (cell_by_id, grade_id, solution, student_notebook,
                                          template_name, write_all, write_notebook)
 
@@ -217,7 +217,7 @@ def test_the_edited_form_wins_when_package_and_notebooks_are_both_there(tmp_path
 def test_symlinked_notebooks_are_not_followed(tmp_path):
     folder = tmp_path / "stu"
     folder.mkdir()
-    os.symlink(Path("assignments/value/value.ipynb").resolve(), folder / "02_value.ipynb")
+    os.symlink(ASSIGNMENTS / "value" / "value.ipynb", folder / "02_value.ipynb")
     with pytest.raises(InvalidSubmission, match="no micrograd/ package"):
         prepare(tmp_path, folder)
 

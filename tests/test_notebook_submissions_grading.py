@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
-import nbformat
 import pytest
 from click.testing import CliRunner
 
