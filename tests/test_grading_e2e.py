@@ -73,7 +73,8 @@ def test_same_seed_same_scores(graded, tmp_path):
     _, rows = graded
     again = grade(tmp_path / "again", "--lesson", "value", "--lesson", "nn")
     for sub_id, row in again.items():
-        assert row["value"] == rows[sub_id]["value"] and row["nn"] == rows[sub_id]["nn"]
+        assert (row["value"], row["nn"]) == (rows[sub_id]["value"], rows[sub_id]["nn"]), (
+            sub_id, row, rows[sub_id])
 
 
 def test_validate_passes():
