@@ -86,10 +86,9 @@ def away_from_zero(rng, low, high):
 def op_cases(op, rng):
     leaf = lambda x: ["leaf", x]  # noqa: E731
     if op in SYMBOL:
-        a = [leaf(r3(rng.uniform(-3, 3)))]
-        b = away_from_zero(rng, 0.5, 3) if op == "truediv" else r3(rng.uniform(-3, 3))
-        return [[leaf(r3(rng.uniform(-3, 3))), leaf(b), [op, 0, 1]] for _ in range(3)] + \
-            [a + [leaf(away_from_zero(rng, 0.5, 3)), [op, 0, 1]]]
+        def right():  # a divisor stays at least 0.5 away from 0
+            return away_from_zero(rng, 0.5, 3) if op == "truediv" else r3(rng.uniform(-3, 3))
+        return [[leaf(r3(rng.uniform(-3, 3))), leaf(right()), [op, 0, 1]] for _ in range(4)]
     if op == "pow":
         cases = [[leaf(r3(rng.uniform(-3, 3))), ["pow", 0, k]] for k in (2, 3)]
         cases += [[leaf(away_from_zero(rng, 0.5, 3)), ["pow", 0, k]] for k in (-1, -2)]
