@@ -32,6 +32,10 @@ behaviour_file = package / "behaviour.json"
 behaviour = json.loads(behaviour_file.read_text()) if behaviour_file.exists() else {}
 points = json.loads(os.environ["FAKE_RUNNER_POINTS"])  # lesson id -> points, course order
 lessons = args.lesson or list(points)
+if "grandchild_pid_file" in behaviour:  # a process the runner leaves behind
+    import subprocess
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    Path(behaviour["grandchild_pid_file"]).write_text(str(child.pid))
 if "sleep" in behaviour:
     time.sleep(behaviour["sleep"])
 if "exit" in behaviour:

@@ -4,6 +4,7 @@ import csv
 import dataclasses
 import json
 import os
+import time
 
 import pytest
 
@@ -102,6 +103,32 @@ def test_overrun_is_killed_as_timeout_and_the_run_goes_on(tmp_path, fake):
     _, rows = run(subs, fake(lessons=quick, margin=1.0))
     assert rows["slow"]["status"] == "timeout" and "longer than" in rows["slow"]["reason"]
     assert rows["fast"]["status"] == "graded"
+
+
+@pytest.mark.parametrize("sleep", [60, 0])
+def test_no_runner_process_outlives_its_submission(tmp_path, fake, sleep):
+    pid_file = tmp_path / "grandchild.pid"
+    make_submission(tmp_path / "subs", "alice", {"grandchild_pid_file": str(pid_file),
+                                                 "sleep": sleep})
+    quick = tuple(dataclasses.replace(l, time_budget=0.5) for l in LESSONS[:1])
+    _, rows = run(tmp_path / "subs", fake(lessons=quick, margin=2.0))
+    assert rows["alice"]["status"] == ("timeout" if sleep else "graded")
+    pid = int(pid_file.read_text())
+    for _ in range(50):  # SIGKILL was sent; give the kernel a moment to finish it
+        if not running(pid):
+            break
+        time.sleep(0.1)
+    assert not running(pid)
+
+
+def running(pid: int) -> bool:
+    """True unless the process is gone or a zombie (dead, waiting to be reaped by init)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
 
 
 def test_seed_is_recorded_in_run_json_and_results(tmp_path, fake):
