@@ -126,3 +126,16 @@ def test_a_single_submission_instead_of_the_class_folder(tmp_path):
     make_submission(tmp_path / "subs", "alice")
     line = error_line(invoke("grade", tmp_path / "subs" / "alice"))
     assert "looks like ONE submission" in line and str(tmp_path / "subs") in line
+
+
+def test_a_partial_run_does_not_silently_replace_a_full_one(tmp_path, fake_runner):
+    make_submission(tmp_path / "subs", "alice")
+    out = tmp_path / "out"
+    assert invoke("grade", tmp_path / "subs", "--out", out, "--seed", "1").exit_code == 0
+    before = (out / "alice" / "results.json").read_bytes()
+    line = error_line(invoke("grade", tmp_path / "subs", "--out", out, "--lesson", "value"))
+    assert "holds results for lessons derivatives, value" in line and "--force" in line
+    assert (out / "alice" / "results.json").read_bytes() == before
+    forced = invoke("grade", tmp_path / "subs", "--out", out, "--lesson", "value", "--force")
+    assert forced.exit_code == 0
+    assert json.loads((out / "run.json").read_text())["lessons"] == ["value"]

@@ -15,7 +15,8 @@ from grader.grading import console as show
 from grader.grading import discovery, lms
 from grader.grading.discovery import Submission
 from grader.grading.orchestrate import (GradeOptions, check_output_dir, grade_all,
-                                        grade_submission, new_seed, previous_seed)
+                                        grade_submission, new_seed, previous_run,
+                                        previous_seed)
 from grader.lessons import Lesson, LessonError, lesson_by_id, load_lessons
 from grader.report.gradebook import format_points
 from grader.sandbox import jail
@@ -68,6 +69,13 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
         raise click.ClickException(
             f"cannot write to {out} ({reason}); pass a writable folder with --out") from None
 
+    previous = previous_run(out)
+    wanted = [lesson.id for lesson in lessons]
+    if previous and not force and previous.get("lessons", wanted) != wanted:
+        raise click.ClickException(
+            f"{out} holds results for lessons {', '.join(map(str, previous['lessons']))}; "
+            f"grading {', '.join(wanted)} into it would replace them: pass --force, or choose "
+            "another --out")
     err, console = Console(stderr=True), Console()
     if seed is None:
         seed = previous_seed(out)

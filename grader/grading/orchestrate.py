@@ -75,10 +75,15 @@ def new_seed() -> int:
     return secrets.randbelow(2**31)
 
 
+def previous_run(out: Path) -> dict | None:
+    """run.json of an earlier run into the same output folder, if any."""
+    data = read_json(Path(out) / RUN_FILE)
+    return data if isinstance(data, dict) else None
+
+
 def previous_seed(out: Path) -> int | None:
     """The seed of an earlier run into the same output folder, so a plain rerun resumes it."""
-    data = read_json(Path(out) / RUN_FILE)
-    seed = data.get("seed") if isinstance(data, dict) else None
+    seed = (previous_run(out) or {}).get("seed")
     return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
