@@ -52,6 +52,17 @@ def test_template_earns_nothing(tmp_path):
     results = run(STUDENT_TEMPLATE / "micrograd", tmp_path)
     assert points(results) == {lesson: 0.0 for lesson in MINE}
     assert results["internal_errors"] == []
+    messages = [c["message"] for c in results["checks"]]
+    assert all(m.startswith("your code raised NotImplementedError") for m in messages), messages
+
+
+def test_messages_never_quote_test_source(tmp_path):
+    results = run(FIXTURES / "always_equal" / "micrograd", tmp_path)
+    for check in results["checks"]:
+        message = check["message"]
+        assert message and len(message) < 1000
+        assert not any(marker in message for marker in ("def test_", "assert ", "Traceback",
+                                                        "student.call", "reference.", ".py:"))
 
 
 def test_same_seed_same_checks_other_seed_other_inputs(tmp_path):
