@@ -60,6 +60,10 @@ BUGS = {
         "training", "train.py", "            optimizer.zero_grad()\n", ""),
     "train loss not weighted by batch size": (
         "training", "train.py", "total += objective.data * len(X_batch)", "total += objective.data"),
+    "train never steps the scheduler": (
+        "training", "train.py", "            scheduler.step()\n", "            pass\n"),
+    "benchmark does not reseed before each model": (
+        "training", "train.py", "        random.seed(seed)  # same seed", "        pass  # same seed"),
 }
 # A cheap lesson graded alongside each bug's lesson, to show it keeps its marks.
 NEIGHBOUR = {"derivatives": "losses", "value": "derivatives", "nn": "derivatives", "losses": "derivatives",

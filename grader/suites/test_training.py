@@ -18,15 +18,21 @@ from grader.suites.checks import (CheckFailed, as_float, as_floats, as_int, as_l
 pytestmark = pytest.mark.lesson("training")
 
 # The training run that must reach ACCURACY on held-back points. Measured with the reference
-# over 30 seeds: min accuracy 0.90, median 0.975, ~0.65 s CPU per run (design.md hinge loss,
-# Adam); a model that learns nothing scores about 0.5, a linear boundary about 0.86.
+# over 60 random data sets, model seeds and batch orders: min accuracy 0.875, median 0.975,
+# 0.65-1.1 s CPU per run. A model that learns nothing scores about 0.5 and a linear one about
+# 0.87, so this check shows that training works; the full-batch checks below pin the details.
 RUN = {"n_train": 80, "n_val": 20, "n_eval": 200, "noise": 0.1, "nouts": [8, 8, 1],
        "optimizer": {"kind": "Adam", "lr": 0.05}, "epochs": 20, "batch_size": 8}
 ACCURACY = 0.85
 TRAIN_TIMEOUT = 60  # seconds per training request (capped by the lesson's time budget)
 # benchmark_optimizers under the seed project's protocol (same split, seed, architecture, lr;
-# only the optimizer changes): Momentum and Adam end with a lower training loss than SGD.
-BENCHMARK = {"n": 80, "noise": 0.1, "epochs": 10, "batch_size": 16}
+# only the optimizer changes): Momentum and Adam end with a lower training loss than SGD. With
+# lr 0.05 (the default) or 0.02 SGD still wins on some seeds and batch orders (measured); at
+# lr 0.005 with small batches Momentum and Adam won all of 100 runs (50 random data sets and
+# model seeds x 2 batch orders); the margin was above 13 % in all but 2, the smallest 4 %, both
+# when SGD's start happened to be good. ~0.44 s CPU per call.
+BENCHMARK = {"n": 60, "noise": 0.1, "lr": 0.005, "epochs": 5, "batch_size": 4}
+BENCHMARK_RUNS = 2  # two data sets and seeds, losses summed: one lucky SGD start cannot decide
 
 
 def short(xs):
@@ -413,11 +419,17 @@ def test_benchmark_rows(student, reference, rng):
 @pytest.mark.points(1)
 def test_benchmark_momentum_and_adam_ahead_of_sgd(student, reference, rng):
     """benchmark_optimizers: Momentum and Adam end ahead of SGD (same data, seed, model, lr)"""
-    options = {"optimizers": ["SGD", "Momentum", "Adam"], "epochs": BENCHMARK["epochs"],
-               "batch_size": BENCHMARK["batch_size"], "seed": rng.randrange(1000)}
-    (sgd, momentum, adam), call = benchmark(student, reference, rng, BENCHMARK["n"],
-                                            BENCHMARK["noise"], options)
-    for name, row in (("Momentum", momentum), ("Adam", adam)):
-        check(row["final_train_loss"] < sgd["final_train_loss"],
-              f"{call} on {BENCHMARK['n']} noisy moons: {name} should end with a lower training loss "
-              f"than SGD ({row['final_train_loss']:.4g} vs {sgd['final_train_loss']:.4g})")
+    totals, calls = Counter(), []
+    for _ in range(BENCHMARK_RUNS):
+        options = {"optimizers": ["SGD", "Momentum", "Adam"], "lr": BENCHMARK["lr"],
+                   "epochs": BENCHMARK["epochs"], "batch_size": BENCHMARK["batch_size"],
+                   "seed": rng.randrange(1000)}
+        rows, call = benchmark(student, reference, rng, BENCHMARK["n"], BENCHMARK["noise"], options)
+        for name, row in zip(options["optimizers"], rows):
+            totals[name] += row["final_train_loss"]
+        calls.append(call)
+    what = f"{' and '.join(calls)}, each on {BENCHMARK['n']} noisy moons"
+    for name in ("Momentum", "Adam"):
+        check(totals[name] < totals["SGD"],
+              f"{what}: {name} should end with a lower training loss than SGD (sum of "
+              f"final_train_loss over the runs: {totals[name]:.4g} vs {totals['SGD']:.4g})")
