@@ -38,15 +38,14 @@ def run(tmp_path_factory):
     corpus.build_all(subs, ctx)
     protected = corpus.PROTECTED + [subs]
     before = probe.hash_trees(protected)
-    uid_base = probe.private_uid_base()
     started = time.monotonic()
     proc = subprocess.run(
         probe.GRADE + [str(subs), "--out", str(out), "--seed", "4242", "-j", str(JOBS),
                        "--timeout", str(REQUEST_TIMEOUT), "--require-sandbox",
                        *[arg for lesson in corpus.LESSONS for arg in ("--lesson", lesson)]],
-        capture_output=True, text=True, timeout=900, env=probe.grade_env(uid_base), cwd=base)
+        capture_output=True, text=True, timeout=900, cwd=base)
     seconds = time.monotonic() - started
-    survivors = probe.wait_no_processes(uids=range(uid_base, uid_base + JOBS), cmd_has=str(subs))
+    survivors = probe.wait_no_processes(uids=probe.slot_uids(out, JOBS), cmd_has=str(subs))
     ctx_listener.close()
     print(f"hostile corpus: {len(corpus.ATTACKS)} submissions graded in {seconds:.1f} s")
     yield {

@@ -25,10 +25,9 @@ def test_sigkill_mid_run_then_rerun_loses_nothing(tmp_path):
     for sub_id in IDS:
         shutil.copytree(REFERENCE_PACKAGE, subs / sub_id / "micrograd",
                         ignore=shutil.ignore_patterns("__pycache__"))
-    uid_base = probe.private_uid_base()
     command = probe.GRADE + [str(subs), "--out", str(out), "--lesson", "derivatives",
                              "--seed", "99", "-j", "1"]
-    grader = subprocess.Popen(command, env=probe.grade_env(uid_base), cwd=tmp_path,
+    grader = subprocess.Popen(command, cwd=tmp_path,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
     finished = []
@@ -49,9 +48,10 @@ def test_sigkill_mid_run_then_rerun_loses_nothing(tmp_path):
         for name in ("results.json", "feedback.html"):
             kept[f"{sub_id}/{name}"] = (out / sub_id / name).read_bytes()
         json.loads(kept[f"{sub_id}/results.json"])  # never half-written
-    assert probe.wait_no_processes(uids=range(uid_base, uid_base + 1), cmd_has=str(subs)) == []
+    killed_uids = probe.slot_uids(out, 1)
+    assert probe.wait_no_processes(uids=killed_uids, cmd_has=str(subs)) == []
 
-    rerun = subprocess.run(command, env=probe.grade_env(uid_base), cwd=tmp_path,
+    rerun = subprocess.run(command, cwd=tmp_path,
                            capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
 
@@ -66,4 +66,4 @@ def test_sigkill_mid_run_then_rerun_loses_nothing(tmp_path):
         results = json.loads((out / sub_id / "results.json").read_text())
         assert results["extra_data"]["status"] == rows[sub_id]["status"] == "graded"
         assert float(rows[sub_id]["total"]) == results["score"] == 10.0
-    assert probe.processes(uids=range(uid_base, uid_base + 1), cmd_has=str(subs)) == []
+    assert probe.processes(uids=probe.slot_uids(out, 1), cmd_has=str(subs)) == []

@@ -32,10 +32,12 @@ SYSTEM_DIR = Path("/usr")  # the only host tree the sandbox sees: Debian's pytho
 BWRAP = "bwrap"
 SETPRIV = "/usr/bin/setpriv"
 PROBE_PYTHON = "/usr/bin/python3"
-# Unprivileged uid/gid of slot N is SLOT_UID_BASE + N: far above real users, system users
-# (< 1000), nobody (65534) and systemd's dynamic range. Two graders sharing one machine should
-# set different bases (MICROGRADER_SLOT_UID_BASE) so they do not share RLIMIT_NPROC counts.
+# Unprivileged uid/gid of slot N is slot_uid_base + N. The default base is far above real users,
+# system users (< 1000), nobody (65534) and systemd's dynamic range, and is offset by the pid of
+# the process that chose it (the grader), so two graders running at once on one machine never
+# share a uid and so never share an RLIMIT_NPROC count. MICROGRADER_SLOT_UID_BASE fixes it.
 DEFAULT_SLOT_UID_BASE = 1_500_000
+UIDS_PER_GRADER = 256  # slots one grader may use (-j up to 256)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -43,7 +45,8 @@ class SandboxUnavailable(RuntimeError):
 
 
 def _uid_base() -> int:
-    return int(os.environ.get("MICROGRADER_SLOT_UID_BASE", DEFAULT_SLOT_UID_BASE))
+    fixed = os.environ.get("MICROGRADER_SLOT_UID_BASE")
+    return int(fixed) if fixed else DEFAULT_SLOT_UID_BASE + os.getpid() * UIDS_PER_GRADER
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ def describe(limits: Limits) -> str:
 
 
 def slot_uid(limits: Limits, slot: int) -> int:
+    if not 0 <= slot < UIDS_PER_GRADER:
+        raise ValueError(f"slot {slot} out of range: at most {UIDS_PER_GRADER} parallel jobs")
     return limits.slot_uid_base + slot
 
 

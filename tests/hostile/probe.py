@@ -13,15 +13,13 @@ from pathlib import Path
 GRADE = [sys.executable, "-c", "from grader.cli import main; main()", "grade"]
 
 
-def grade_env(uid_base: int) -> dict:
-    """Environment for a `grade` subprocess whose sandbox uses slot uids uid_base, +1, ..."""
-    return {**os.environ, "MICROGRADER_SLOT_UID_BASE": str(uid_base)}
+def slot_uids(out: Path, jobs: int) -> range:
+    """The sandbox uids a `grade` run into `out` used (recorded in its run.json; unique to
+    that grader process, so any process with one of them belongs to that run)."""
+    import json
 
-
-def private_uid_base() -> int:
-    """Slot uids nobody else on this machine uses right now (graders of colleagues use the
-    default base), so a process count per uid is ours alone."""
-    return 1_600_000 + (os.getpid() % 10_000) * 8
+    base = json.loads((Path(out) / "run.json").read_text())["limits"]["slot_uid_base"]
+    return range(base, base + jobs)
 
 
 def hash_tree(root: Path) -> dict[str, str]:
