@@ -284,3 +284,21 @@ def test_a_failed_write_leaves_a_row_saying_so(tmp_path, fake, monkeypatch):
     _, rows = run(tmp_path / "subs", fake())
     assert rows["alice"]["status"] == "graded"
     assert rows["bob"]["status"] == "crashed" and "no results were written" in rows["bob"]["reason"]
+
+
+def test_an_interrupted_run_writes_nothing_for_submissions_in_flight(tmp_path, fake):
+    for name in ("a", "b", "c", "d"):
+        make_submission(tmp_path / "subs", name, {"sleep": 0.5})
+    options = fake(jobs=2)
+    done = []
+
+    def interrupt_after_first(sub_id, results, skipped):
+        done.append(sub_id)
+        raise KeyboardInterrupt  # what Ctrl-C does to the main thread
+
+    with pytest.raises(KeyboardInterrupt):
+        grade_all(tmp_path / "subs", options, on_done=interrupt_after_first)
+    finished = sorted(p.parent.name for p in options.out.glob("*/results.json"))
+    assert finished == sorted(done) and len(finished) < 4
+    summary = grade_all(tmp_path / "subs", options)  # the same command finishes the run
+    assert sorted(summary.skipped) == finished and len(summary.graded) == 4 - len(finished)

@@ -11,12 +11,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 RUNNER = (sys.executable, "-m", "grader.suites")
 LOG_TAIL_BYTES = 4000
+_running: set[subprocess.Popen] = set()  # runners in flight, for kill_running_runners()
+_running_lock = threading.Lock()
 
 
 @dataclass
@@ -50,6 +53,8 @@ def run_runner(package: Path, *, seed: int, lessons: list[str], workdir: Path,
         # A new session: on overrun we kill the runner with everything it started in its group.
         proc = subprocess.Popen(argv, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, env=child_env, start_new_session=True)
+        with _running_lock:
+            _running.add(proc)
         try:
             code = proc.wait(timeout=timeout)
             timed_out = False
@@ -58,6 +63,8 @@ def run_runner(package: Path, *, seed: int, lessons: list[str], workdir: Path,
             code = None
         finally:
             _kill_group(proc)
+            with _running_lock:
+                _running.discard(proc)
     seconds = time.monotonic() - started
     tail = _tail(log_path)
     if timed_out:
@@ -73,6 +80,18 @@ def run_runner(package: Path, *, seed: int, lessons: list[str], workdir: Path,
         return RunnerOutcome("crashed", seconds, detail="the suite runner wrote malformed results",
                              log_tail=tail)
     return RunnerOutcome("ok", seconds, data=data, log_tail=tail)
+
+
+def kill_running_runners() -> None:
+    """Kill every runner in flight (with its process group), e.g. when grading is interrupted;
+    their run_runner calls then return at once."""
+    with _running_lock:
+        procs = list(_running)
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -12,6 +12,7 @@ import os
 import queue
 import secrets
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader.grading import discovery
-from grader.grading.child import RUNNER, run_runner
+from grader.grading.child import RUNNER, kill_running_runners, run_runner
 from grader.grading.discovery import InvalidSubmission, Submission
 from grader.grading.model import SubmissionResult, from_runner, one_line, without_runner
 from grader.lessons import Lesson
@@ -120,11 +121,15 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
             summary.skipped.append(sub.id)
             skipped = True
         else:
+            if stopping.is_set():
+                return
             slot = slots.get()
             try:
                 result = grade_submission(sub, options, digest=digest, slot=slot)
             finally:
                 slots.put(slot)
+            if stopping.is_set():  # its runner was killed by the interruption: not a result
+                return
             try:
                 summary.results[sub.id] = write_outputs(out / sub.id, result)
             except OSError:  # e.g. a full disk: the gradebook row says no results were written
@@ -134,9 +139,20 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
         if on_done:
             on_done(sub.id, summary.results[sub.id], skipped)
 
-    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+    # Interrupted (Ctrl-C): stop at once, write nothing for the submissions in flight, and
+    # leave every finished result as it is, so the same command resumes the run.
+    stopping = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=max(1, options.jobs))
+    try:
         for future in [pool.submit(work, sub) for sub in subs]:
             future.result()
+    except BaseException:
+        stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_running_runners()
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
     write_gradebook(out / GRADEBOOK, summary.results, list(options.lessons))
     summary.seconds = time.monotonic() - started
