@@ -42,6 +42,8 @@ BUGS = {
         "optim", "optim.py",
         "self.velocity[i] = self.beta * self.velocity[i] + p.grad\n            p.data -= self.lr * self.velocity[i]",
         "self.velocity[i] = self.beta * self.velocity[i] + self.lr * p.grad\n            p.data -= self.velocity[i]"),
+    "optimizer zero_grad leaves the grads": (
+        "optim", "optim.py", "        for p in self.params:\n            p.grad = 0.0", "        pass"),
     "StepLR off by one": (
         "optim", "optim.py", "self.gamma ** (epoch // self.step_size)", "self.gamma ** ((epoch + 1) // self.step_size)"),
     "clip_grad_norm returns the norm after clipping": (
@@ -60,6 +62,8 @@ BUGS = {
         "training", "train.py", "            optimizer.zero_grad()\n", ""),
     "train loss not weighted by batch size": (
         "training", "train.py", "total += objective.data * len(X_batch)", "total += objective.data"),
+    "best_epoch counted from 1": (
+        "training", "train.py", "history.best_epoch = val_loss, epoch\n", "history.best_epoch = val_loss, epoch + 1\n"),
     "train never steps the scheduler": (
         "training", "train.py", "            scheduler.step()\n", "            pass\n"),
     "benchmark does not reseed before each model": (

@@ -113,8 +113,8 @@ def test_loss_gradients(student, rng, name):
     for _ in range(ROUNDS):
         first, second, _, grads, call = loss_case(name, rng)
         reply = call_loss(student, name, first, second)
-        assert_all_close(reply["grads"], grads, f"after {call}.backward(), the grad of",
-                         labels=[f"{FIRST[name]}[{i}]" for i in range(len(grads))])
+        assert_all_close(reply["grads"], grads, f"after {call}.backward()",
+                         labels=[f"{FIRST[name]}[{i}].grad" for i in range(len(grads))])
 
 
 def l2_case(rng):
@@ -140,5 +140,5 @@ def test_l2_gradients(student, rng):
         params, alpha, call = l2_case(rng)
         reply = as_record(student.call("losses.l2", params=params, alpha=alpha), ("data", "grads"),
                           "l2_regularization")
-        assert_all_close(reply["grads"], l2(params, alpha)[1], f"after {call}.backward(), the grad of",
-                         labels=[f"params[{i}]" for i in range(len(params))])
+        assert_all_close(reply["grads"], l2(params, alpha)[1], f"after {call}.backward()",
+                         labels=[f"params[{i}].grad" for i in range(len(params))])
