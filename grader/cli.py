@@ -30,8 +30,9 @@ def main():
                    "checks that train ask for more].")
 @click.option("--memory-mb", type=click.IntRange(min=64), default=None,
               help="Address-space limit of a worker process in MiB [default: 2048].")
-@click.option("--max-procs", type=click.IntRange(min=1), default=None,
-              help="Processes per grading slot (sandbox only) [default: 32].")
+@click.option("--max-procs", type=click.IntRange(min=8), default=None,
+              help="Processes per grading slot, counting one idle worker per lesson "
+                   "(sandbox only) [default: 32].")
 @click.option("--require-sandbox", is_flag=True,
               help="Refuse to grade when the bubblewrap sandbox cannot run here.")
 @click.option("--id-pattern", default=None, metavar="REGEX",
