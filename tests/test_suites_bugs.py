@@ -64,6 +64,9 @@ BUGS = {
         "training", "train.py", "total += objective.data * len(X_batch)", "total += objective.data"),
     "best_epoch counted from 1": (
         "training", "train.py", "history.best_epoch = val_loss, epoch\n", "history.best_epoch = val_loss, epoch + 1\n"),
+    "train never clips": (
+        "training", "train.py", "                clip_grad_norm(model.parameters(), clip_norm)\n",
+        "                pass\n"),
     "train never steps the scheduler": (
         "training", "train.py", "            scheduler.step()\n", "            pass\n"),
     "benchmark does not reseed before each model": (

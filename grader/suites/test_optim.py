@@ -73,7 +73,8 @@ def check_optimizer(student, kind, options, init, grads, lrs=None):
     what = f"{signature(kind, options)} on parameters starting at [{start}]"
     for k, (got, want) in enumerate(zip(steps, expected)):
         change = f" (opt.lr set to {lrs[k]:g} before this step)" if lrs else ""
-        assert_all_close(got, want, f"{what} with grads chosen by the grader, after step {k + 1}{change}",
+        assert_all_close(got, want,
+                         f"{what} with grads chosen by the grader, after step {k + 1}{change}",
                          labels=[f"p[{i}].data" for i in range(len(init))])
     return reply
 
@@ -150,7 +151,8 @@ def check_schedule(student, kind, base, options, epochs):
     reply = as_record(student.call("optim.scheduler", kind=kind, base_lr=base, options=options,
                                    epochs=epochs), ("lrs",), kind)
     lrs = as_list(reply["lrs"], epochs + 1, f"{kind}: opt.lr after each step")
-    what = f"{kind}({', '.join(['opt'] + [f'{k}={v}' for k, v in options.items()])}) with opt.lr={base:g}"
+    arguments = ", ".join(["opt"] + [f"{k}={v}" for k, v in options.items()])
+    what = f"{kind}({arguments}) with opt.lr={base:g}"
     assert_close(lrs[0], base, f"{what}: building the scheduler must leave opt.lr alone; opt.lr")
     for epoch in range(1, epochs + 1):
         assert_close(lrs[epoch], SCHEDULES[kind](base, epoch, **options),
