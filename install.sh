@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install micrograder and what it needs, on a fresh Debian-like machine or in a venv.
-#  - system packages (when run as root): bubblewrap (the grading sandbox), graphviz (`dot`, for
+#  - system packages (when run as root): bubblewrap, setpriv and Debian's own python3 (the grading
+#    sandbox runs workers with them), graphviz (`dot`, for
 #    drawing computation graphs in the notebooks); without them the grader falls back to
 #    process-level limits and the notebooks to plain-text graphs.
 #  - the project itself, editable, with its Python dependencies, and a Jupyter kernel for the
@@ -14,6 +15,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   command -v bwrap >/dev/null || missing+=(bubblewrap)
   command -v dot >/dev/null || missing+=(graphviz)
   command -v setpriv >/dev/null || missing+=(util-linux)
+  [ -x /usr/bin/python3 ] || missing+=(python3-minimal)  # the sandboxed worker's stdlib-only Python
   if [ ${#missing[@]} -gt 0 ]; then
     echo "install.sh: apt-get install ${missing[*]}" >&2
     apt-get update -qq
