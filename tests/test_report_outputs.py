@@ -6,7 +6,7 @@ import math
 from grader.grading.model import Check, SubmissionResult, from_runner, without_runner
 from grader.lessons import load_lessons
 from grader.report.feedback import render_feedback
-from grader.report.gradebook import format_points, gradebook_rows
+from grader.report.gradebook import format_points, gradebook_rows, inert
 from grader.report.gradescope import read_results, results_json
 
 LESSONS = load_lessons()
@@ -143,3 +143,9 @@ def test_summary_table_and_status_line():
     assert rows["value"] == ["5", "30", "0/3"]
     assert rows["total"] == ["28.3333", "100", "0/3"]
     assert show.status_line(results, skipped=1) == "graded 1, timeout 1, crashed 1 (1 unchanged, not regraded)"
+
+
+def test_gradebook_cells_a_student_names_never_become_spreadsheet_formulas():
+    rows = gradebook_rows({"=HYPERLINK(\"http://x\")": results_json(result()), "+1": None}, LESSONS)
+    assert [row["id"] for row in rows] == ["'=HYPERLINK(\"http://x\")", "'+1"]
+    assert inert("alice") == "alice" and inert("@sum") == "'@sum" and inert("-2") == "'-2"
