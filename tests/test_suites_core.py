@@ -201,3 +201,19 @@ def test_command_line_writes_the_results_json(tmp_path):
                               str(REFERENCE_PACKAGE), "--seed", "3", "--lesson", "nope",
                               "--json", str(out)], capture_output=True, text=True, timeout=120)
     assert unknown.returncode == 2 and "unknown lesson(s) nope" in unknown.stderr
+
+
+def test_each_lessons_workers_are_closed_after_its_last_check(tmp_path, monkeypatch):
+    from grader.sandbox.client import Worker
+    events = []
+    original_call, original_close = Worker.call, Worker.close
+    monkeypatch.setattr(Worker, "call", lambda self, op, *a, **k: (
+        events.append(("call", self.package_root.name)), original_call(self, op, *a, **k))[1])
+    monkeypatch.setattr(Worker, "close", lambda self: (
+        events.append(("close", self.package_root.name)), original_close(self))[1])
+    run(REFERENCE_PACKAGE, tmp_path)
+    closed = [name for kind, name in events if kind == "close"]
+    assert closed[:3] == MINE  # in course order, each right after its lesson's checks
+    for lesson in MINE:
+        first_close = events.index(("close", lesson))
+        assert ("call", lesson) not in events[first_close:]

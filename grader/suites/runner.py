@@ -85,7 +85,8 @@ class SuiteRun:
         self.slot = slot
         self.invalid = {lid: compile_errors(self.submission, self.lessons[lid].modules)
                         for lid in self.selected}
-        self.workers: dict[str | None, Worker] = {}
+        self.workers: dict = {}  # lesson id (or ("whole-stack", lesson id)) -> Worker
+        self.last_of_lesson: dict[str, str] = {}
         self.records: dict[str, dict] = {}
         self.internal_errors: list[str] = []
         self.ignored = split_extras(self.submission)[1] + self._stray_files()
@@ -109,14 +110,15 @@ class SuiteRun:
             reason = compile_errors(self.submission, every)
             if reason:
                 raise LessonInvalid(reason)
-        if lesson_id not in self.workers:
-            dest = self.workdir / (lesson_id or "whole-stack")
+        key = lesson_id if lesson_id is not None else ("whole-stack", budget_of)
+        if key not in self.workers:
+            dest = self.workdir / (lesson_id or f"whole-stack-{budget_of}")
             dest.mkdir(parents=True, exist_ok=True)
             assemble_package(self.submission, lesson_id, dest)
-            self.workers[lesson_id] = Worker(
+            self.workers[key] = Worker(
                 dest, limits=self.limits, budget=self.budgets[lesson_id or budget_of],
                 student_files=read_assembly(dest).student, slot=self.slot, workdir=dest)
-        return self.workers[lesson_id]
+        return self.workers[key]
 
     def close(self):
         for worker in self.workers.values():
@@ -129,6 +131,10 @@ class SuiteRun:
     def pytest_collection_modifyitems(self, session, config, items):
         items[:] = [item for item in items if self.lesson_of(item) in self.selected]
         items.sort(key=lambda item: self.lessons[self.lesson_of(item)].order)  # course order
+        # The last check of each lesson: its workers are closed right after it (one lesson's
+        # processes and memory at a time; the slot's process limit counts idle workers too).
+        last = {self.lesson_of(item): item.nodeid for item in items}  # later items win
+        self.last_of_lesson = {nodeid: lesson for lesson, nodeid in last.items()}
         for item in items:
             points = item.get_closest_marker("points")
             visibility = item.get_closest_marker("visibility")
@@ -149,6 +155,14 @@ class SuiteRun:
     def pytest_collectreport(self, report):
         if report.failed:
             raise RuntimeError(f"hidden suite {report.nodeid} does not collect:\n{report.longreprtext}")
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        lesson = self.last_of_lesson.get(nodeid)
+        if lesson is not None:
+            for key in (lesson, ("whole-stack", lesson)):
+                worker = self.workers.pop(key, None)
+                if worker is not None:
+                    worker.close()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
