@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import textwrap
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -212,3 +213,24 @@ def test_grade_without_sandbox_warns_once_and_records_it(monkeypatch, tmp_path):
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["limits"]["sandbox"] == "off"
     assert run["limits"]["isolation"].startswith("process-level limits only")
+
+
+def test_after_kill_group_the_slot_can_start_a_worker_at_once(limits, package_root):
+    """Killing a fork bomb's sandbox returns only when its processes are gone: the slot's next
+    worker (same uid, same RLIMIT_NPROC) starts straight away."""
+    limits = replace(limits, processes=16)
+    bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    proc = jail.spawn(PYTHON + [bomb], slot=0, limits=limits, stdout=subprocess.DEVNULL,
+                      cwd=package_root, package_root=package_root)
+    uid = jail.slot_uid(limits, 0)
+    try:
+        for _ in range(200):  # until the bomb has taken every process the uid may have
+            if len(probe.processes(uids=(uid,))) >= 16:
+                break
+            time.sleep(0.02)
+        assert len(probe.processes(uids=(uid,))) >= 16
+    finally:
+        jail.kill_group(proc)
+    assert probe.processes(uids=(uid,)) == []
+    code, output = run_in_sandbox("print('fresh worker')", limits, package_root)
+    assert (code, output.strip()) == (0, "fresh worker")

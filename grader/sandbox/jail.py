@@ -23,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -231,7 +232,11 @@ def spawn(argv: list[str], *, slot: int = 0, limits: Limits, pass_fds=(), stdout
 
 def kill_group(proc: subprocess.Popen) -> None:
     """Kill the worker and everything it started (same process group; inside the OS sandbox
-    killing bwrap also ends its PID namespace, which catches `setsid` escapees), then reap it."""
+    killing bwrap also ends its PID namespace, which catches `setsid` escapees), then reap it.
+
+    Returns only once the sandbox's processes are gone: they run as the slot's uid, and the
+    slot's next worker must not find RLIMIT_NPROC still taken by a dying fork bomb."""
+    namespace_init = _namespace_init(proc.pid)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -240,6 +245,33 @@ def kill_group(proc: subprocess.Popen) -> None:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignorable
         pass
+    if namespace_init is not None:
+        _wait_until_exited(namespace_init, timeout=5)
+
+
+def _namespace_init(bwrap_pid: int) -> int | None:
+    """bwrap's child: pid 1 of the sandbox's PID namespace (None without the OS sandbox)."""
+    try:
+        with open(f"/proc/{bwrap_pid}/task/{bwrap_pid}/children") as f:
+            children = f.read().split()
+    except OSError:
+        return None
+    return int(children[0]) if children else None
+
+
+def _wait_until_exited(pid: int, timeout: float) -> None:
+    """Wait until `pid` is a zombie or gone. The init of a PID namespace becomes a zombie only
+    after every other process of its namespace has been killed and reaped."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.005)
 
 
 def die_with_parent() -> None:
