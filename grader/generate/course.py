@@ -5,7 +5,7 @@
   student_template/micrograd/__init__.py   imports nothing
   student_template/notebooks/<NN>_<lesson>.ipynb   the nbgrader release (student) notebook
   student_template/tests/test_<NN>_<lesson>.py     the lesson's public self-check, copied
-  student_template/tests/conftest.py, pytest.ini, README.md
+  student_template/tests/conftest.py, pytest.ini, README.md, save_notebook.py
   assignments/<lesson>/<lesson>.ipynb      the nbgrader source notebook (with solutions)
 Everything is a pure function of the inputs (sorted keys, fixed cell ids, no timestamps), so
 building twice gives the same bytes."""
@@ -99,6 +99,7 @@ def build(root: Path = ROOT) -> dict[str, bytes]:
     # The student's self-check harness and README.
     out[f"{TEMPLATE}/tests/conftest.py"] = _read(STUDENT_FILES / "conftest.py").encode("utf-8")
     out[f"{TEMPLATE}/pytest.ini"] = _read(STUDENT_FILES / "pytest.ini").encode("utf-8")
+    out[f"{TEMPLATE}/save_notebook.py"] = _read(STUDENT_FILES / "save_notebook.py").encode("utf-8")
     readme = jinja2.Template(_read(STUDENT_FILES / "README.md.j2"), undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True)
     out[f"{TEMPLATE}/README.md"] = readme.render(
