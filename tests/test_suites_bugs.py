@@ -99,7 +99,7 @@ def test_there_are_enough_bugs_in_every_lesson():
     assert len(BUGS) >= 15 and set(lessons) == set(FULL)
 
 
-@pytest.mark.parametrize("name", params())
+@pytest.mark.parametrize("name", list(params()))
 def test_a_bug_costs_points_in_its_own_lesson_only(tmp_path, name):
     lesson, package = buggy(tmp_path, name)
     neighbour = NEIGHBOUR[lesson]
