@@ -1,14 +1,17 @@
 """Engine benchmark: the reference engine against karpathy/micrograd on the seed project's demo.
 
 Ten training steps of the demo (100 moons, MLP(2, [16, 16, 1]) with ReLU, hinge loss + L2,
-full batch, SGD), timed once with each engine, garbage collector on as in a normal run.
-Both packages are called `micrograd`, so each engine runs in its own child process;
+full batch, SGD) with each engine, garbage collector on as in a normal run. The engines take
+turns, --repeats times each; the ratio is of the best runs (as timeit does: on a shared machine
+the best run is the one least disturbed), the medians are printed too.
+Both packages are called `micrograd`, so each run is a child process of its own;
 karpathy/micrograd (PyPI micrograd==0.1.0) is installed on first use into benchmarks/.cache/.
 
-    python benchmarks/engine.py [--steps 10]
+    python benchmarks/engine.py [--steps 10] [--repeats 3]
 """
 import argparse
 import importlib.util
+import statistics
 import subprocess
 import sys
 import time
@@ -72,14 +75,21 @@ def run_child(package_parent, steps):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=10)
-    steps = parser.parse_args().steps
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
     ensure_karpathy()
-    reference = run_child(SOLUTIONS, steps)
-    karpathy = run_child(KARPATHY, steps)
-    print(f"demo training, {steps} steps (100 moons, MLP(2,[16,16,1]), hinge + L2, full batch, SGD)")
-    print(f"  reference engine     {reference:8.2f} s  ({reference / steps:.3f} s/step)")
-    print(f"  karpathy/micrograd   {karpathy:8.2f} s  ({karpathy / steps:.3f} s/step)")
-    print(f"  speed-up             {karpathy / reference:8.1f}x")
+    runs = {"reference engine": [], "karpathy/micrograd": []}
+    for _ in range(args.repeats):
+        runs["reference engine"].append(run_child(SOLUTIONS, args.steps))
+        runs["karpathy/micrograd"].append(run_child(KARPATHY, args.steps))
+    print(f"demo training, {args.steps} steps (100 moons, MLP(2,[16,16,1]), hinge + L2, full batch, SGD),"
+          f" best and median of {args.repeats} runs")
+    for name, seconds in runs.items():
+        best = min(seconds)
+        print(f"  {name:20s} {best:7.2f} s  ({best / args.steps:.3f} s/step)  median {statistics.median(seconds):.2f} s")
+    reference, karpathy = (min(seconds) for seconds in runs.values())
+    medians = [statistics.median(seconds) for seconds in runs.values()]
+    print(f"  speed-up             {karpathy / reference:7.1f}x  (medians: {medians[1] / medians[0]:.1f}x)")
 
 
 if __name__ == "__main__":
