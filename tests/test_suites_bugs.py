@@ -21,10 +21,10 @@ BUGS = {
     "wrong tanh derivative": (
         "value", "engine.py", "_local_grads=(1 - t * t,)", "_local_grads=(1 + t * t,)"),
     "= instead of += in backward": (
-        "value", "engine.py", "child.grad += local_grad * node.grad  #", "child.grad = local_grad * node.grad  #"),
+        "value", "engine.py", "child.grad += local_grad * node.grad", "child.grad = local_grad * node.grad"),
     "missing __rsub__": ("value", "engine.py", "    def __rsub__(self", "    def _rsub(self"),
-    "relu derivative on the wrong side": (
-        "value", "engine.py", "_local_grads=(1.0 if positive else 0.0,)", "_local_grads=(0.0 if positive else 1.0,)"),
+    "relu passes no gradient where x > 0": (
+        "value", "engine.py", '"ReLU", _local_grads=(1.0,)', '"ReLU", _local_grads=(0.0,)'),
     "sigmoid local grad s instead of s(1 - s)": (
         "value", "engine.py", "_local_grads=(s * (1 - s),)", "_local_grads=(s,)"),
     "rtruediv divides the wrong way": (
@@ -61,7 +61,7 @@ BUGS = {
     "train forgets zero_grad": (
         "training", "train.py", "            optimizer.zero_grad()\n", ""),
     "train loss not weighted by batch size": (
-        "training", "train.py", "total += objective.data * len(X_batch)", "total += objective.data"),
+        "training", "train.py", "total += batch_objective.data * len(X_batch)", "total += batch_objective.data"),
     "best_epoch counted from 1": (
         "training", "train.py", "history.best_epoch = val_loss, epoch\n", "history.best_epoch = val_loss, epoch + 1\n"),
     "train never clips": (

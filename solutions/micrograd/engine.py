@@ -2,9 +2,9 @@
 
 Every arithmetic operation on Values returns a new Value that records its inputs (`_prev`) and
 the local derivative of its output with respect to each input (`_local_grads`). `backward()` then
-walks the graph from the output back to the leaves and applies the chain rule:
+walks the graph from the output back to the leaves and applies the chain rule, node by node:
 
-    child.grad += local_grad * node.grad
+    d(output)/d(child)  +=  d(node)/d(child) · d(output)/d(node)
 
 Storing the local derivatives as plain numbers (instead of a closure per node, as in
 karpathy/micrograd) keeps the graph free of reference cycles, so Python frees each graph as soon
@@ -41,7 +41,8 @@ class Value:
     def __mul__(self, other):
         ### BEGIN SOLUTION
         other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data * other.data, (self, other), "*", _local_grads=(other.data, self.data))
+        local_grads = (other.data, self.data)  # d(a*b)/da = b, d(a*b)/db = a
+        return Value(self.data * other.data, (self, other), "*", _local_grads=local_grads)
         ### END SOLUTION
 
     def __pow__(self, exponent):
@@ -105,8 +106,9 @@ class Value:
     def relu(self):
         """max(0, x); its derivative is 1 where x > 0 and 0 elsewhere."""
         ### BEGIN SOLUTION
-        positive = self.data > 0
-        return Value(self.data if positive else 0.0, (self,), "ReLU", _local_grads=(1.0 if positive else 0.0,))
+        if self.data > 0:
+            return Value(self.data, (self,), "ReLU", _local_grads=(1.0,))
+        return Value(0.0, (self,), "ReLU", _local_grads=(0.0,))
         ### END SOLUTION
 
     def sigmoid(self):
@@ -131,7 +133,7 @@ class Value:
         return Value(math.log(self.data), (self,), "log", _local_grads=(1.0 / self.data,))
         ### END SOLUTION
 
-    # --- backpropagation ---------------------------------------------------------------------------
+    # --- backpropagation -----------------------------------------------------------------------
 
     def topological_order(self):
         """Every node of the graph below (and including) self, each one after all of its children.
@@ -159,5 +161,6 @@ class Value:
         self.grad = 1.0
         for node in reversed(self.topological_order()):
             for child, local_grad in zip(node._prev, node._local_grads):
-                child.grad += local_grad * node.grad  # += : a node used twice gets both contributions
+                # += : a node used twice gets a contribution from each use
+                child.grad += local_grad * node.grad
         ### END SOLUTION

@@ -50,6 +50,15 @@ def data_loss(scores, y, loss):
     ### END SOLUTION
 
 
+def objective(model, X, y, loss, alpha):
+    """Run the model on X; return its scores and what training minimises: the loss plus the L2
+    penalty on the model's parameters."""
+    ### BEGIN SOLUTION
+    scores = [model(x) for x in X]
+    return scores, data_loss(scores, y, loss) + l2_regularization(model.parameters(), alpha)
+    ### END SOLUTION
+
+
 def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
           loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
     """Train `model` for `epochs` epochs of mini-batches and return its History."""
@@ -59,19 +68,19 @@ def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
         total = 0.0
         for X_batch, y_batch in batches(X_train, y_train, batch_size, seed=epoch):
             optimizer.zero_grad()
-            scores = [model(x) for x in X_batch]
-            objective = data_loss(scores, y_batch, loss) + l2_regularization(model.parameters(), alpha)
-            objective.backward()
+            _, batch_objective = objective(model, X_batch, y_batch, loss, alpha)
+            batch_objective.backward()
             if clip_norm is not None:
                 clip_grad_norm(model.parameters(), clip_norm)
             optimizer.step()
-            total += objective.data * len(X_batch)
+            total += batch_objective.data * len(X_batch)  # a mean over points, not over batches
         history.train_loss.append(total / len(X_train))
 
-        scores = [model(x) for x in X_val]
-        val_loss = (data_loss(scores, y_val, loss) + l2_regularization(model.parameters(), alpha)).data
+        scores, val_objective = objective(model, X_val, y_val, loss, alpha)
+        val_loss = val_objective.data
         history.val_loss.append(val_loss)
-        history.val_accuracy.append(sum(predict(s.data) == t for s, t in zip(scores, y_val)) / len(y_val))
+        correct = sum(predict(score.data) == label for score, label in zip(scores, y_val))
+        history.val_accuracy.append(correct / len(y_val))
         if val_loss < history.best_val_loss:
             history.best_val_loss, history.best_epoch = val_loss, epoch
         if scheduler is not None:

@@ -2,9 +2,9 @@
 
 Every arithmetic operation on Values returns a new Value that records its inputs (`_prev`) and
 the local derivative of its output with respect to each input (`_local_grads`). `backward()` then
-walks the graph from the output back to the leaves and applies the chain rule:
+walks the graph from the output back to the leaves and applies the chain rule, node by node:
 
-    child.grad += local_grad * node.grad
+    d(output)/d(child)  +=  d(node)/d(child) · d(output)/d(node)
 
 Storing the local derivatives as plain numbers (instead of a closure per node, as in
 karpathy/micrograd) keeps the graph free of reference cycles, so Python frees each graph as soon
@@ -104,7 +104,7 @@ class Value:
         # YOUR CODE HERE
         raise NotImplementedError()
 
-    # --- backpropagation ---------------------------------------------------------------------------
+    # --- backpropagation -----------------------------------------------------------------------
 
     def topological_order(self):
         """Every node of the graph below (and including) self, each one after all of its children.

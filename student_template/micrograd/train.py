@@ -42,6 +42,13 @@ def data_loss(scores, y, loss):
     raise NotImplementedError()
 
 
+def objective(model, X, y, loss, alpha):
+    """Run the model on X; return its scores and what training minimises: the loss plus the L2
+    penalty on the model's parameters."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
 def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
           loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
     """Train `model` for `epochs` epochs of mini-batches and return its History."""
