@@ -45,7 +45,7 @@ def test_reference_passes_every_public_test(tmp_path):
     assert "micrograd self-check" in proc.stdout
     for lesson in LESSONS:
         assert f"Lesson {lesson.order} — " in proc.stdout
-    assert f"total" in proc.stdout and f"{N_TESTS:>6}  {N_TESTS:>2}" in proc.stdout
+    assert "total" in proc.stdout and f"{N_TESTS:>6}  {N_TESTS:>2}" in proc.stdout
 
 
 def test_fresh_template_fails_every_public_test_on_a_stub(tmp_path):
@@ -54,7 +54,7 @@ def test_fresh_template_fails_every_public_test_on_a_stub(tmp_path):
     assert len(outcomes) == N_TESTS
     not_stubbed = {test: outcome for test, outcome in outcomes.items() if "NotImplementedError" not in outcome}
     assert not_stubbed == {}
-    assert f"total" in proc.stdout and f"{0:>6}  {N_TESTS:>2}" in proc.stdout
+    assert "total" in proc.stdout and f"{0:>6}  {N_TESTS:>2}" in proc.stdout
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)

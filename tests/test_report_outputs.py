@@ -3,7 +3,7 @@ formats points as numbers."""
 import json
 import math
 
-from grader.grading.model import Check, SubmissionResult, from_runner, without_runner
+from grader.grading.model import SubmissionResult, from_runner, without_runner
 from grader.lessons import load_lessons
 from grader.report.feedback import render_feedback
 from grader.report.gradebook import format_points, gradebook_rows, inert

@@ -4,12 +4,12 @@ Grades one submission (DIR is the folder that IS the student's `micrograd` packa
 the results JSON. Run by `micrograder grade` as a time-limited child process."""
 import argparse
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 from grader.lessons import load_lessons
+from grader.report.atomic import write_json_atomic
 from grader.sandbox.jail import Limits, SandboxUnavailable, die_with_parent
 from grader.suites.runner import run_suites
 
@@ -45,9 +45,7 @@ def main(argv=None) -> int:
     except SandboxUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    partial = args.out.with_name(args.out.name + ".partial")
-    partial.write_text(json.dumps(results, indent=1))
-    os.replace(partial, args.out)
+    write_json_atomic(args.out, results)
     return 0
 
 
