@@ -64,7 +64,8 @@ def test_results_json_follows_gradescope_schema():
     extra = data["extra_data"]
     assert extra["seed"] == 7 and extra["status"] == "graded" and extra["student_id"] == "alice"
     assert extra["lessons"]["value"] == {"status": "graded", "reason": "", "points": 15.0,
-                                         "max_points": 30.0, "seconds": 0.2}
+                                         "max_points": 30.0, "seconds": 0.2,
+                                         "restricted": ""}
 
 
 def test_lessons_that_never_ran_still_carry_their_points():

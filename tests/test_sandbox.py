@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from grader.sandbox.assemble import assemble_package, read_assembly
+from grader.sandbox.assemble import assemble_package, imported_modules, read_assembly
 from grader.sandbox.client import Budget, HarnessError, Worker
 from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
 from grader.sandbox.jail import Limits
@@ -150,24 +150,59 @@ def test_worker_imports_the_submission_last_and_without_site_packages(tmp_path):
     assert not any("site-packages" in p or "dist-packages" in p for p in path)
 
 
-def test_assemble_takes_earlier_lessons_from_the_reference_and_nothing_later(tmp_path):
+def test_assemble_takes_only_imported_earlier_modules_and_nothing_later(tmp_path):
     package = submission_from_reference(
         tmp_path / "sub", {"engine.py": [("import math\n", "import math  # student\n")]},
         files={"helpers.py": "X = 1\n", "notes.txt": "hi", "__init__.py": "raise SystemExit"})
     (package / "extra_dir").mkdir()
     dest = assemble_package(package, "nn", tmp_path / "nn")
     built = dest / "micrograd"
+    # nn.py imports .engine; nothing imports derivatives.py, so it stays out (an answer key)
     assert sorted(p.name for p in built.iterdir()) == [
-        "__init__.py", "derivatives.py", "engine.py", "helpers.py", "nn.py", "viz.py"]
+        "__init__.py", "engine.py", "helpers.py", "nn.py", "viz.py"]
     assert (built / "__init__.py").read_text() == ""
     assert "# student" not in (built / "engine.py").read_text()  # reference engine for lesson 3
     assembly = read_assembly(dest)
     assert assembly.student == ["nn.py", "helpers.py", "viz.py"]  # extras travel along
-    assert assembly.reference == ["derivatives.py", "engine.py"]
+    assert assembly.reference == ["engine.py"]
     assert set(assembly.ignored) >= {"notes.txt", "extra_dir"}
     whole = assemble_package(package, None, tmp_path / "whole")
     assert "# student" in (whole / "micrograd" / "engine.py").read_text()
     assert read_assembly(whole).reference == []
+
+
+def test_assemble_uses_the_students_earlier_module_once_its_lesson_earned_full_marks(tmp_path):
+    package = submission_from_reference(
+        tmp_path / "sub", {"engine.py": [("import math\n", "import math  # student\n")]})
+    dest = assemble_package(package, "training", tmp_path / "training",
+                            own_earlier={"engine", "nn", "losses", "optim"})
+    assembly = read_assembly(dest)
+    assert assembly.reference == []
+    assert "# student" in (dest / "micrograd" / "engine.py").read_text()
+    # optim earned less than full marks: the course's optim.py, and the worker is restricted
+    dest = assemble_package(package, "training", tmp_path / "training2",
+                            own_earlier={"engine", "nn", "losses"})
+    assert read_assembly(dest).reference == ["optim.py"]
+
+
+def test_lessons_one_two_and_a_self_contained_optim_hold_no_reference(tmp_path):
+    package = submission_from_reference(tmp_path / "sub")
+    for lesson in ("derivatives", "value", "optim"):
+        assert read_assembly(assemble_package(package, lesson, tmp_path / lesson)).reference == []
+
+
+@pytest.mark.parametrize("line", [
+    "from .engine import Value", "from micrograd.engine import Value", "from . import engine",
+    "from micrograd import engine", "import micrograd.engine", "import micrograd.engine as e",
+    "importlib.import_module('micrograd.engine')", "from .engine.sub import x"])
+def test_every_way_of_importing_an_earlier_module_is_found(line):
+    assert imported_modules(line.encode(), {"engine", "nn"}) == {"engine"}
+
+
+def test_no_import_and_unparsable_source_need_nothing():
+    assert imported_modules(b"import math\nx = 'engine'\n", {"engine"}) == set()
+    assert imported_modules(b"m = import_module('.engine', 'micrograd')", {"engine"}) == {"engine"}
+    assert imported_modules(b"def (:\n", {"engine"}) == set()
 
 
 def test_assemble_skips_symlinks(tmp_path):

@@ -51,8 +51,17 @@ def test_template_earns_nothing(tmp_path):
     results = run(STUDENT_TEMPLATE / "micrograd", tmp_path, lessons=ALL)
     assert points(results) == {lesson: 0.0 for lesson in ALL}
     assert results["internal_errors"] == []
-    messages = [c["message"] for c in results["checks"]]
-    assert all(m.startswith("your code raised NotImplementedError") for m in messages), messages
+    # Lessons 1, 2 and 5 need no earlier module: the template's own stubs answer. Lessons 3, 4
+    # and 6 run on the course's engine (the template's lost lesson 2): restricted, no details.
+    for check in results["checks"]:
+        if check["lesson"] in ("derivatives", "value", "optim"):
+            assert not check["restricted"], check["id"]
+            assert check["message"].startswith("your code raised NotImplementedError"), check
+        elif check["id"] != "training/test_whole_stack_learns_the_moons":
+            assert check["restricted"], check["id"]
+            assert check["message"] == "your code raised an exception", check
+    assert {lid for lid, info in results["lessons"].items() if info["restricted"]} == {
+        "nn", "losses", "training"}
 
 
 def test_messages_never_quote_test_source(tmp_path):

@@ -1,6 +1,6 @@
 """What grading one submission produces, and how its status is derived.
 
-Built from the runner's JSON (see /work/briefs/contract.md) or, when the runner never got to
+Built from the runner's JSON (grader/suites/runner.py: SuiteRun.results) or, when the runner never got to
 run, from the reason it did not. The report layer turns it into results.json / feedback.html.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Check:
     message: str
     visibility: str = "visible"
     seconds: float = 0.0
+    restricted: bool = False  # its worker held reference code: message in the grader's words
 
     @property
     def passed(self) -> bool:
@@ -40,6 +41,7 @@ class LessonResult:
     reason: str
     points: float
     seconds: float = 0.0
+    restricted: str = ""  # why its details are held back ('' when they are not)
 
     @property
     def max_points(self) -> float:
@@ -62,6 +64,8 @@ class SubmissionResult:
     ignored: list[str] = field(default_factory=list)  # submission files never imported
     internal_errors: list[str] = field(default_factory=list)  # grader bugs hit by checks
     notes: list[str] = field(default_factory=list)  # how the submission was read (notebooks)
+    staff_notes: list[str] = field(default_factory=list)  # restricted checks' real messages
+    inputs_key: str = ""  # the per-submission part of the inputs' seed
 
     @property
     def score(self) -> float:
@@ -93,8 +97,9 @@ def from_runner(sub_id: str, data: dict, lessons: list[Lesson], *, seed: int,
             results.append(LessonResult(lesson, "crashed", "the suite runner reported nothing "
                                         "for this lesson", points))
             continue
+        restricted = info.get("restricted") if isinstance(info.get("restricted"), str) else ""
         results.append(LessonResult(lesson, info["status"], one_line(info.get("reason") or ""),
-                                    points, _number(info.get("seconds"))))
+                                    points, _number(info.get("seconds")), restricted))
     status, reason = overall_status(results)
     internal = _strings(data.get("internal_errors"))
     if internal:  # the student is not to blame; the teacher must see it in the gradebook
@@ -103,7 +108,9 @@ def from_runner(sub_id: str, data: dict, lessons: list[Lesson], *, seed: int,
     limits = data.get("limits") if isinstance(data.get("limits"), dict) else {}
     return SubmissionResult(sub_id, seed, status, reason, results, checks, execution_time,
                             digest, limits, suite_seconds=_number(data.get("seconds")),
-                            ignored=_strings(data.get("ignored")), internal_errors=internal)
+                            ignored=_strings(data.get("ignored")), internal_errors=internal,
+                            staff_notes=_strings(data.get("staff_notes")),
+                            inputs_key=str(data.get("inputs_key") or ""))
 
 
 def without_runner(sub_id: str, status: str, reason: str, lessons: list[Lesson], *, seed: int,
@@ -142,7 +149,7 @@ def _check(raw) -> Check | None:
                  points=points if outcome == "passed" or points < max_points else 0.0,
                  max_points=max_points, outcome=outcome,
                  message=str(raw.get("message") or ""), visibility=visibility,
-                 seconds=_number(raw.get("seconds")))
+                 seconds=_number(raw.get("seconds")), restricted=raw.get("restricted") is True)
 
 
 def _strings(value) -> list[str]:

@@ -227,11 +227,13 @@ def grade_package(sub_id: str, package: Path, options: GradeOptions, *, workdir:
 
 def write_outputs(folder: Path, result: SubmissionResult) -> dict:
     """feedback.html first, results.json last: a results.json on disk means the submission
-    is finished. The runner's own log (which may quote hidden test source) goes to
-    <out>/.logs/, away from the per-student folders that may be handed out."""
+    is finished. The runner's own log (which may quote hidden test source) and what restricted
+    checks really said go to <out>/.logs/ (staff only), away from the per-student folders that
+    may be handed out."""
     log = folder.parent / LOGS / f"{result.id}.log"
-    if result.runner_log:
-        write_text_atomic(log, result.runner_log)
+    staff = "".join(f"held back from the student: {note}\n" for note in result.staff_notes)
+    if result.runner_log or staff:
+        write_text_atomic(log, staff + result.runner_log)
     else:
         log.unlink(missing_ok=True)
     write_text_atomic(folder / "feedback.html", render_feedback(result))

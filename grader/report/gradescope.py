@@ -59,6 +59,7 @@ def results_json(result: SubmissionResult) -> dict:
             "status": result.status,
             "reason": result.reason,
             "seed": result.seed,
+            "inputs_key": result.inputs_key,
             "lessons": {
                 lesson.lesson.id: {
                     "status": lesson.status,
@@ -66,6 +67,7 @@ def results_json(result: SubmissionResult) -> dict:
                     "points": _points(lesson.points),
                     "max_points": _points(lesson.max_points),
                     "seconds": round(lesson.seconds, 3),
+                    "restricted": lesson.restricted,
                 }
                 for lesson in result.lessons
             },

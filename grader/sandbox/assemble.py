@@ -1,13 +1,21 @@
 """Lesson isolation: build the `micrograd` package a worker imports for one lesson.
 
-For lesson L the package holds the student's modules for L, the REFERENCE modules of earlier
-lessons (so a bug in the student's engine.py costs points in lesson 2 only), no module of a
-later lesson, the student's extra modules (any other .py file: they travel with the lesson they
-serve) and an empty __init__.py (the student's is not graded and may import unfinished work).
-lesson_id None assembles the student's whole stack (lesson 6's integration check).
+For lesson L the package holds the student's modules for L, the student's extra modules (any
+other .py file: they travel with the lesson they serve), an empty __init__.py (the student's is
+not graded and may import unfinished work), no module of a later lesson, and of the earlier
+lessons' modules ONLY those that are imported — by the student's files, by the worker's requests
+for L (lesson.toml's `worker_imports`), or by a module already taken, transitively. Each of those
+is the student's own when its lesson earned full marks in this run (`own_earlier`), else the
+REFERENCE module, so a bug in the student's engine.py costs points in lesson 2 only.
+
+Reference code is an answer key (design.md): a package holding any reference module makes its
+worker *restricted*, and `Assembly.reference` says which. So nothing is taken that is not needed:
+lesson 2 needs no reference at all. lesson_id None assembles the student's whole stack (lesson
+6's integration check), never restricted.
 """
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -32,6 +40,35 @@ def known_modules() -> dict[str, int]:
     return {m: lesson.order for lesson in load_lessons() for m in lesson.modules}
 
 
+def imported_modules(source: bytes, known) -> set[str]:
+    """The package modules (names in `known`) that `source` imports: `from .engine import Value`,
+    `from micrograd.engine import ...`, `from . import nn`, `import micrograd.optim`, or a string
+    naming one (`import_module("micrograd.nn")`, `".nn"`). Generous on purpose: a module taken
+    that is not needed costs nothing, one left out fails the student's import. Source that does
+    not parse imports nothing (compile errors are reported elsewhere)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[1] for alias in node.names
+                      if alias.name.startswith("micrograd.")}
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level == 0 and module.startswith("micrograd."):
+                found.add(module.split(".")[1])
+            elif node.level == 0 and module == "micrograd" or node.level > 0 and not module:
+                found |= {alias.name for alias in node.names}
+            elif node.level > 0:
+                found.add(module.split(".")[0])
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and node.value.startswith(("micrograd.", ".")):
+            found.add(node.value.removeprefix("micrograd").lstrip(".").split(".")[0])
+    return found & set(known)
+
+
 def split_extras(submission_micrograd: Path, modules=None) -> tuple[list[Path], list[str]]:
     """(the student's extra modules: .py files other than the lesson modules and __init__.py,
     names of the other entries, which are never used)."""
@@ -49,34 +86,67 @@ def split_extras(submission_micrograd: Path, modules=None) -> tuple[list[Path], 
     return extras, ignored
 
 
-def assemble_package(submission_micrograd: Path, lesson_id: str | None, dest: Path) -> Path:
+def _readable(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def earlier_sources(submission_micrograd: Path, lesson,
+                    own_earlier=frozenset()) -> dict[str, tuple[Path, bool]]:
+    """module name -> (its file, whether that is the reference's) for every earlier lesson's
+    module that lesson `lesson` needs, found by following imports from the student's files and
+    from the lesson's worker requests."""
+    modules = known_modules()
+    earlier = {m for m, order in modules.items() if order < lesson.order}
+    own = [submission_micrograd / f"{m}.py" for m in lesson.modules]
+    student_files = [p for p in own if _readable(p)] + split_extras(submission_micrograd, modules)[0]
+    wanted = set(lesson.extra.get("worker_imports", ()))
+    for path in student_files:
+        wanted |= imported_modules(path.read_bytes(), earlier)
+    sources: dict[str, tuple[Path, bool]] = {}
+    todo = sorted(wanted & earlier)
+    while todo:
+        name = todo.pop()
+        if name in sources:
+            continue
+        student = submission_micrograd / f"{name}.py"
+        if name in own_earlier and _readable(student):
+            sources[name] = (student, False)
+        else:
+            sources[name] = (REFERENCE_PACKAGE / f"{name}.py", True)
+        todo += sorted(imported_modules(sources[name][0].read_bytes(), earlier) - set(sources))
+    return sources
+
+
+def assemble_package(submission_micrograd: Path, lesson_id: str | None, dest: Path,
+                     own_earlier=frozenset()) -> Path:
     """Build dest/micrograd/ for `lesson_id` and return dest (the directory to put on the
-    worker's sys.path). dest/assembly.json records which files came from where."""
+    worker's sys.path). `own_earlier`: earlier lessons' modules to take from the student (their
+    lesson earned full marks in this run). dest/assembly.json records which files came from
+    where."""
     submission_micrograd = Path(submission_micrograd)
     modules = known_modules()
     if lesson_id is None:
-        order = max(modules.values()) + 1
-        own = set(modules)
+        own, earlier = set(modules), {}
     else:
         lesson = next(lesson for lesson in load_lessons() if lesson.id == lesson_id)
-        order = lesson.order
         own = set(lesson.modules)
+        earlier = earlier_sources(submission_micrograd, lesson, own_earlier)
     package = Path(dest) / "micrograd"
     if package.exists():
         shutil.rmtree(package)
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     assembly = Assembly()
-    for name, module_order in sorted(modules.items()):
+    for name in sorted(modules):
         if name in own:
-            source, into = submission_micrograd / f"{name}.py", assembly.student
-        elif module_order < order:
-            source, into = REFERENCE_PACKAGE / f"{name}.py", assembly.reference
+            source, from_reference = submission_micrograd / f"{name}.py", False
+        elif name in earlier:
+            source, from_reference = earlier[name]
         else:
             continue
-        if source.is_file() and not source.is_symlink():
+        if _readable(source):
             shutil.copyfile(source, package / source.name)
-            into.append(source.name)
+            (assembly.reference if from_reference else assembly.student).append(source.name)
     extras, assembly.ignored = split_extras(submission_micrograd, modules)
     for entry in extras:
         shutil.copyfile(entry, package / entry.name)

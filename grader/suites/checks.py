@@ -3,6 +3,12 @@
 Replies from a worker are untrusted data: every value is validated (exact int/float types,
 never bool or a subclass, finite, expected sizes) before it is compared with anything.
 A `CheckFailed` message is shown to the student: which operation, which input, expected vs got.
+
+A check whose worker held reference code is *restricted* (design.md: "Reference code is an answer
+key"): its message may then carry nothing the worker produced. So a failed comparison also keeps
+its parts apart — `what` (the grader's own words for the call and the inputs it chose),
+`expected` (computed here) and `relation` (a coarse word on how the worker's answer relates to
+it) — and the runner words a restricted verdict from those parts alone.
 """
 from __future__ import annotations
 
@@ -10,7 +16,42 @@ import math
 
 
 class CheckFailed(AssertionError):
-    """A check's verdict, worded for the student (never contains test source)."""
+    """A check's verdict, worded for the student (never contains test source).
+
+    `what`, `expected` and `relation` are set when the failure is a comparison: they hold only
+    the trusted side's words and numbers (see restricted_text)."""
+
+    def __init__(self, message: str, *, what: str = "", expected: float | None = None,
+                 relation: str = ""):
+        super().__init__(message)
+        self.what = what
+        self.expected = expected
+        self.relation = relation
+
+    def restricted_text(self) -> str:
+        """The verdict without anything the worker returned: the call, the expected value and
+        a coarse relation. '' when this failure has no such parts (the caller says less)."""
+        if not self.what:
+            return ""
+        text = self.what
+        if self.expected is not None:
+            text += f": expected {fmt(float(self.expected))}"
+        return f"{text}; your value {self.relation}" if self.relation else text
+
+
+def relation(got, expected: float) -> str:
+    """How an (untrusted) answer relates to the expected number, in a few coarse words: the
+    only thing a restricted check may say about the student's value."""
+    if type(got) not in (int, float):
+        return "is not a number"
+    got = float(got)
+    if not math.isfinite(got):
+        return "is not a finite number"
+    if expected != 0 and got != 0 and (got > 0) != (expected > 0):
+        return "has the wrong sign"
+    if abs(got - expected) > 0.1 * max(abs(expected), 1e-12):
+        return "is off by more than 10 %"
+    return "is close but not within the tolerance"
 
 
 def describe(x) -> str:
@@ -41,13 +82,15 @@ def fmt(x) -> str:
 def as_float(x, what: str) -> float:
     """x as a float if it is a finite int or float (exact types), else CheckFailed."""
     if type(x) not in (int, float):
-        raise CheckFailed(f"{what}: expected a number, got {describe(x)}")
+        raise CheckFailed(f"{what}: expected a number, got {describe(x)}", what=what,
+                          relation="is not a number")
     try:
         value = float(x)
     except OverflowError:
         value = math.inf
     if not math.isfinite(value):
-        raise CheckFailed(f"{what}: expected a finite number, got {fmt(x)}")
+        raise CheckFailed(f"{what}: expected a finite number, got {fmt(x)}", what=what,
+                          relation="is not a finite number")
     return value
 
 
@@ -86,7 +129,8 @@ def assert_close(got, expected: float, what: str, rel: float = 1e-6) -> float:
     """Validate `got` and compare it with `expected`; returns the validated float."""
     value = as_float(got, what)
     if not is_close(value, expected, rel):
-        raise CheckFailed(f"{what}: expected {fmt(float(expected))}, got {fmt(value)}")
+        raise CheckFailed(f"{what}: expected {fmt(float(expected))}, got {fmt(value)}",
+                          what=what, expected=float(expected), relation=relation(value, expected))
     return value
 
 

@@ -20,21 +20,22 @@ def student(request):
     """The sandboxed worker for this check's lesson: the student's module(s) of the lesson on
     top of the reference modules of earlier lessons. Use student.call("value.graph", ...)."""
     run = _run(request)
-    return run.worker(run.lesson_of(request.node))
+    return run.worker(run.lesson_of(request.node), used_by=request.node.nodeid)
 
 
 @pytest.fixture
 def student_full(request):
     """A worker running the student's WHOLE stack (no reference modules at all)."""
     run = _run(request)
-    return run.worker(None, budget_of=run.lesson_of(request.node))
+    return run.worker(None, budget_of=run.lesson_of(request.node), used_by=request.node.nodeid)
 
 
 @pytest.fixture
 def rng(request):
-    """random.Random seeded from the run seed and this check's id: same seed, same inputs."""
+    """random.Random seeded from the run seed, the submission's files and this check's id: the
+    same submission gets the same inputs under one seed, a changed submission fresh ones."""
     run = _run(request)
-    return random.Random(f"{run.seed}/{run.check_id(request.node)}")
+    return random.Random(f"{run.seed}/{run.inputs_key}/{run.check_id(request.node)}")
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,21 @@ pytest runs with our own ini (-c suites.ini), rootdir grader/suites, plugin auto
 no cache, so no conftest, ini or plugin from a submission is ever read. The SuiteRun plugin
 records, per check: lesson, points, visibility, outcome and a student-facing message taken from
 CheckFailed / worker errors — never pytest's report text, which quotes test source.
+
+Two rules of the trust boundary (design.md) live here:
+- Inputs per submission: the `rng` fixture draws from (run seed, this submission's files), so
+  the same submission gets the same inputs and a changed one fresh inputs (no replaying the
+  expected values that feedback shows).
+- Reference code is an answer key: a lesson's worker holds reference modules only when the
+  lesson needs an earlier lesson's module and that lesson did not earn full marks in this run
+  (assemble.py). Such a worker is *restricted*: its checks' messages are worded here from the
+  grader's own parts only (the call, its inputs, the expected value, a coarse relation), and
+  whatever it produced (values, exception types and messages, exit codes, timings) goes to the
+  staff-only record, never to the student.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -53,6 +65,31 @@ def compile_errors(submission: Path, modules) -> str:
     return ""
 
 
+def inputs_key(submission: Path) -> str:
+    """A digest of every file name and byte of the submission folder: the per-submission part
+    of the inputs' seed. An iterative walk (no recursion, symlinks named, never followed)."""
+    digest = hashlib.sha256()
+    folders = [Path(submission)]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            relative = os.path.relpath(entry.path, submission)
+            digest.update(f"\0{relative}\0".encode("utf-8", "surrogateescape"))
+            if entry.is_symlink():
+                digest.update(b"symlink")
+            elif entry.is_dir():
+                folders.append(Path(entry.path))
+            elif entry.is_file():
+                with open(entry.path, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+    return digest.hexdigest()[:16]
+
+
 def classify(exc: BaseException) -> tuple[str, str]:
     """(outcome, student-facing message) for what a check raised."""
     if isinstance(exc, (CheckFailed, StudentError, BadReply)):
@@ -64,6 +101,21 @@ def classify(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, LessonInvalid):
         return "error", str(exc)
     return "error", INTERNAL_ERROR
+
+
+def restricted_message(exc: BaseException) -> str:
+    """What a restricted check may say about what it raised: the grader's own words only."""
+    if isinstance(exc, CheckFailed):
+        return exc.restricted_text() or "your code did not give the expected result"
+    if isinstance(exc, StudentError):
+        return "your code raised an exception"
+    if isinstance(exc, WorkerTimeout):
+        return "your code did not answer in time"
+    if isinstance(exc, WorkerCrashed):
+        return "the process running your code died"
+    if isinstance(exc, BadReply):
+        return "the process running your code sent an unreadable reply"
+    return classify(exc)[1]  # LessonInvalid and grader errors: the grader's words already
 
 
 class SuiteRun:
@@ -90,6 +142,10 @@ class SuiteRun:
         self.records: dict[str, dict] = {}
         self.internal_errors: list[str] = []
         self.ignored = split_extras(self.submission)[1] + self._stray_files()
+        self.inputs_key = inputs_key(self.submission)
+        self.restricted: dict = {}  # worker key -> why it holds reference code (student words)
+        self.uses: dict[str, set] = {}  # check node id -> keys of the workers it used
+        self.staff_notes: list[str] = []  # what restricted checks really said: staff only
 
     # -- used by the fixtures -----------------------------------------------------------
     def lesson_of(self, item) -> str:
@@ -101,8 +157,10 @@ class SuiteRun:
     def check_id(self, item) -> str:
         return f"{self.lesson_of(item)}/{item.name}"
 
-    def worker(self, lesson_id: str | None, budget_of: str | None = None) -> Worker:
-        """The worker for a lesson (None: the student's whole stack), started lazily once."""
+    def worker(self, lesson_id: str | None, budget_of: str | None = None, *,
+               used_by: str | None = None) -> Worker:
+        """The worker for a lesson (None: the student's whole stack), started lazily once.
+        `used_by`: the node id of the check asking (its messages follow the worker's rules)."""
         if lesson_id is not None and self.invalid.get(lesson_id):
             raise LessonInvalid(self.invalid[lesson_id])
         if lesson_id is None:
@@ -111,14 +169,49 @@ class SuiteRun:
             if reason:
                 raise LessonInvalid(reason)
         key = lesson_id if lesson_id is not None else ("whole-stack", budget_of)
+        if used_by is not None:
+            self.uses.setdefault(used_by, set()).add(key)
         if key not in self.workers:
             dest = self.workdir / (lesson_id or f"whole-stack-{budget_of}")
             dest.mkdir(parents=True, exist_ok=True)
-            assemble_package(self.submission, lesson_id, dest)
+            assemble_package(self.submission, lesson_id, dest,
+                             own_earlier=self.modules_with_full_marks())
+            assembly = read_assembly(dest)
+            if assembly.reference:
+                self.restricted[key] = self.why_restricted(lesson_id, assembly.reference)
             self.workers[key] = Worker(
                 dest, limits=self.limits, budget=self.budgets[lesson_id or budget_of],
-                student_files=read_assembly(dest).student, slot=self.slot, workdir=dest)
+                student_files=assembly.student, slot=self.slot, workdir=dest)
         return self.workers[key]
+
+    def full_marks(self, lesson_id: str) -> bool:
+        """Whether every check of `lesson_id` has passed in this run (it must have run)."""
+        mine = [r for r in self.records.values() if r["lesson"] == lesson_id]
+        return (lesson_id in self.selected and not self.invalid.get(lesson_id) and bool(mine)
+                and all(r["outcome"] == "passed" for r in mine))
+
+    def modules_with_full_marks(self) -> set[str]:
+        return {m for lid, lesson in self.lessons.items() if self.full_marks(lid)
+                for m in lesson.modules}
+
+    def why_restricted(self, lesson_id: str, reference_files: list[str]) -> str:
+        """One sentence for the student: which of their modules were replaced, and why."""
+        parts = []
+        for file in reference_files:
+            owner = next(lesson for lesson in self.lessons.values()
+                         if f"{file[:-3]}" in lesson.modules)
+            why = ("was not graded in this run" if owner.id not in self.selected
+                   else "did not earn full marks")
+            parts.append(f"the course's {file} (your lesson {owner.order}, {owner.title}, {why})")
+        return ("this lesson ran on " + " and ".join(parts) + ", so the details of its failed "
+                "checks are held back: fix the earlier lesson first, and run the public "
+                "self-check (python3 -m pytest in your micrograd folder's parent) to see "
+                "everything about your own code")
+
+    def restricted_reason(self, nodeid: str) -> str:
+        """Why the check `nodeid` is restricted ('' when it is not)."""
+        return next((self.restricted[key] for key in sorted(self.uses.get(nodeid, ()), key=str)
+                     if key in self.restricted), "")
 
     def close(self):
         for worker in self.workers.values():
@@ -150,6 +243,7 @@ class SuiteRun:
                 "message": "",
                 "visibility": visibility.args[0] if visibility else "visible",
                 "seconds": 0.0,
+                "restricted": False,
             }
 
     def pytest_collectreport(self, report):
@@ -171,15 +265,20 @@ class SuiteRun:
         to be shown) for every failure."""
         record = self.records[item.nodeid]
         record["seconds"] = round(record["seconds"] + call.duration, 4)
+        record["restricted"] = bool(self.restricted_reason(item.nodeid))
         message = None
         if call.excinfo is not None:
             exc = call.excinfo.value
             outcome, message = classify(exc)
             if message == INTERNAL_ERROR:
-                detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                self.internal_errors.append(f"{record['id']}: {detail}")
+                # The type only: a message may carry what a worker sent (staff see it all in
+                # the runner's log).
+                self.internal_errors.append(f"{record['id']}: {type(exc).__name__}")
                 print(f"[micrograder] internal error in {record['id']}:\n"
                       + "".join(traceback.format_exception(exc)), file=sys.stderr)
+            if record["restricted"]:
+                self.staff_notes.append(f"{record['id']} ({call.when}): {message}")
+                message = restricted_message(exc)
             if record["outcome"] == "passed":
                 record["outcome"], record["message"] = outcome, message
         if call.when == "teardown" and record["outcome"] == "passed":
@@ -190,7 +289,8 @@ class SuiteRun:
 
     # -- results ------------------------------------------------------------------------
     def results(self) -> dict:
-        checks = list(self.records.values())
+        checks = [dict(c, seconds=0.0) if c["restricted"] else c  # timing: a channel too
+                  for c in self.records.values()]
         lessons = {}
         for lesson_id in self.selected:
             mine = [c for c in checks if c["lesson"] == lesson_id]
@@ -205,20 +305,25 @@ class SuiteRun:
                 status, reason = "crashed", f"the process running your code died in {crashes} check(s)"
             else:
                 status, reason = "graded", ""
+            restricted = next((self.restricted[key] for key in (lesson_id, ("whole-stack", lesson_id))
+                               if key in self.restricted), "")
             lessons[lesson_id] = {
-                "status": status, "reason": reason, "seconds": seconds,
+                "status": status, "reason": reason, "restricted": restricted,
+                "seconds": 0.0 if restricted else seconds,
                 # rounded: fractional points (0.1 + 0.2 ...) must not show float noise
                 "points": round(sum(c["points"] for c in mine), 6),
                 "max_points": round(sum(c["max_points"] for c in mine), 6),
             }
         return {
             "seed": self.seed,
+            "inputs_key": self.inputs_key,
             "checks": checks,
             "lessons": lessons,
             "limits": {**self.limits.as_dict(),
                        "time_budgets": {lid: self.budgets[lid].total for lid in self.selected}},
             "ignored": self.ignored,
             "internal_errors": self.internal_errors,
+            "staff_notes": self.staff_notes,
         }
 
     def _stray_files(self) -> list[str]:
