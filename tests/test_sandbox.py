@@ -238,3 +238,18 @@ def test_a_worker_that_cannot_start_is_a_grader_error_not_the_students(tmp_path,
     with worker_for(tmp_path) as worker:
         with pytest.raises(HarnessError, match="did not start"):
             worker.call("value.leaf", data=1.0)
+
+
+def test_inputs_key_follows_every_name_and_byte_of_the_submission(tmp_path):
+    from grader.suites.runner import inputs_key
+
+    package = submission_from_reference(tmp_path / "sub")
+    key = inputs_key(package)
+    assert inputs_key(package) == key
+    (package / "notes.txt").write_text("x")
+    renamed = inputs_key(package)
+    assert renamed != key
+    (package / "notes.txt").write_text("y")
+    assert inputs_key(package) not in (key, renamed)
+    (package / "notes.txt").unlink()
+    assert inputs_key(package) == key

@@ -204,9 +204,9 @@ class SuiteRun:
                    else "did not earn full marks")
             parts.append(f"the course's {file} (your lesson {owner.order}, {owner.title}, {why})")
         return ("this lesson ran on " + " and ".join(parts) + ", so the details of its failed "
-                "checks are held back: fix the earlier lesson first, and run the public "
-                "self-check (python3 -m pytest in your micrograd folder's parent) to see "
-                "everything about your own code")
+                "checks are held back (the course's code is never described). Fix the earlier "
+                "lesson first; the public self-check (python3 -m pytest in your course folder) "
+                "shows everything about your own code")
 
     def restricted_reason(self, nodeid: str) -> str:
         """Why the check `nodeid` is restricted ('' when it is not)."""
