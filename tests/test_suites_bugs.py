@@ -1,13 +1,18 @@
 """Realistic single bugs cost points, and only in the lesson the bug is in.
 
 Each bug is one exact text edit of a copy of the reference (the edit must apply exactly once, so
-this test fails loudly when the reference changes). For each, the bug's lesson is graded together
+this test fails loudly when the reference changes) — or, for the bugs only a closure-style
+engine can have (one operation's backward that writes `self.grad = ...` instead of `+=`), of a
+copy of alice's karpathy-style example submission. For each, the bug's lesson is graded together
 with one cheap other lesson: the bug's lesson must lose points, the other must keep full marks.
 One run grades all six lessons.
 """
+import shutil
+
 import pytest
 
 from grader.lessons import load_lessons
+from grader.paths import EXAMPLES
 from grader.suites.runner import run_suites
 from sandbox_helpers import submission_from_reference
 
@@ -72,6 +77,21 @@ BUGS = {
     "benchmark does not reseed before each model": (
         "training", "train.py", "        random.seed(seed)  # same seed", "        pass  # same seed"),
 }
+# Per-operation accumulation bugs of a closure engine (examples/submissions/alice): only a node
+# used twice through that operation shows them (design.md, "Fair checks").
+CLOSURE_BUGS = {
+    f"{op}'s backward assigns instead of accumulating": ("value", "engine.py", old, old.replace("+=", "=", 1))
+    for op, old in {
+        "tanh": "self.grad += (1 - t ** 2) * out.grad",
+        "relu": "self.grad += (out.data > 0) * out.grad",
+        "sigmoid": "self.grad += s * (1 - s) * out.grad",
+        "exp": "self.grad += e * out.grad",
+        "log": "self.grad += out.grad / self.data",
+        "pow": "self.grad += other * self.data ** (other - 1) * out.grad",
+        "mul": "other.grad += self.data * out.grad",
+    }.items()
+}
+BUGS.update(CLOSURE_BUGS)
 # A cheap lesson graded alongside each bug's lesson, to show it keeps its marks.
 NEIGHBOUR = {"derivatives": "losses", "value": "derivatives", "nn": "derivatives", "losses": "derivatives",
              "optim": "losses", "training": "derivatives"}
@@ -79,6 +99,13 @@ NEIGHBOUR = {"derivatives": "losses", "value": "derivatives", "nn": "derivatives
 
 def buggy(tmp_path, name):
     lesson, path, old, new = BUGS[name]
+    if name in CLOSURE_BUGS:
+        package = tmp_path / "sub" / "micrograd"
+        shutil.copytree(EXAMPLES / "alice" / "micrograd", package)
+        text = (package / path).read_text()
+        assert text.count(old) == 1, f"edit does not apply exactly once to {path}: {old!r}"
+        (package / path).write_text(text.replace(old, new))
+        return lesson, package
     return lesson, submission_from_reference(tmp_path / "sub", {path: [(old, new)]})
 
 

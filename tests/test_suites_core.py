@@ -56,6 +56,9 @@ def test_template_earns_nothing(tmp_path):
     for check in results["checks"]:
         if check["lesson"] in ("derivatives", "value", "optim"):
             assert not check["restricted"], check["id"]
+            if check["id"] == "value/test_random_graphs":  # built from ops that passed: none
+                assert "none did in this run" in check["message"]
+                continue
             assert check["message"].startswith("your code raised NotImplementedError"), check
         elif check["id"] != "training/test_whole_stack_learns_the_moons":
             assert check["restricted"], check["id"]
@@ -115,7 +118,11 @@ def test_exit_at_import_earns_nothing_and_the_lessons_are_crashed(tmp_path):
     results = run(package, tmp_path)
     assert points(results) == {lesson: 0.0 for lesson in MINE}
     assert {info["status"] for info in results["lessons"].values()} == {"crashed"}
-    assert all("exited with code 0" in c["message"] for c in results["checks"])
+    for check in results["checks"]:  # nn runs on the course's engine: no exit code shown
+        if check["id"] == "value/test_random_graphs":  # built from the ops that passed: none
+            continue
+        assert ("the process running your code died" if check["restricted"]
+                else "exited with code 0") in check["message"], check
 
 
 def test_a_hang_in_backward_times_out_those_checks_and_the_run_goes_on(tmp_path):

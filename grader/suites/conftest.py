@@ -43,3 +43,9 @@ def reference():
     """The reference package in this (trusted) process, as `micrograd_reference`:
     reference.engine.Value, reference.nn.MLP, ... (for expected values only)."""
     return load_reference()
+
+
+@pytest.fixture
+def run(request):
+    """The runner's state (for checks that depend on what passed earlier in this run)."""
+    return _run(request)

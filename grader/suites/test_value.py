@@ -2,9 +2,14 @@
 
 Graphs are specs (grader/sandbox/specs.py) built twice: by the worker with the student's Value,
 and here with the reference Value for the expected data and gradients. Each operation has its
-own checks, so a missing or wrong operation costs only its own points; composite graphs use
-only + - * between Values. Inputs stay in the safe domains of the design (|x| <= 3 for
-tanh/sigmoid/exp, log and fractional powers on x >= 0.1, relu inputs >= 0.1 away from 0).
+own checks — forward, gradient, and a node used twice through it (a backward that writes
+`grad = ...` instead of `+=` loses that one) — so a missing or wrong operation costs only its own
+points. The bookkeeping checks (_prev, the seed of backward) use + and * only; random graphs
+draw only from the operations that passed their own checks in this run (design.md, "Fair
+checks"). Inputs stay in the safe domains of the design (|x| <= 5 for tanh/sigmoid/exp, log and
+fractional powers on x >= 0.1, relu inputs >= 0.01 away from 0, no 0 ** 0).
+
+`uses` markers name the API each check needs (tests/test_ablation.py proves them).
 """
 import pytest
 
@@ -14,6 +19,16 @@ from grader.suites.checks import as_floats, as_list, as_record, assert_close, ch
 pytestmark = pytest.mark.lesson("value")
 
 SYMBOL = {"add": "+", "sub": "-", "mul": "*", "truediv": "/"}
+# The Value method behind each operation of a graph spec (for `uses` markers).
+METHOD = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "truediv": "__truediv__",
+          "pow": "__pow__", "neg": "__neg__", "tanh": "tanh", "relu": "relu",
+          "sigmoid": "sigmoid", "exp": "exp", "log": "log"}
+REFLECTED = {"add": "__radd__", "sub": "__rsub__", "mul": "__rmul__", "truediv": "__rtruediv__"}
+
+
+def uses(*methods):
+    """The marker: the Value class and the named methods of engine.py."""
+    return pytest.mark.uses("engine.Value", *(f"engine.Value.{m}" for m in methods))
 
 
 def name(i):
@@ -107,8 +122,13 @@ OPS = [("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"), ("pow", "**")
        ("exp", "exp"), ("log", "log")]
 
 
+def per_op(*extra):
+    """One parameter per operation, marked with the methods it uses (plus `extra`)."""
+    return [pytest.param(op, id=label, marks=uses(METHOD[op], *extra)) for op, label in OPS]
+
+
 @pytest.mark.points(0.5)
-@pytest.mark.parametrize("op", [pytest.param(op, id=label) for op, label in OPS])
+@pytest.mark.parametrize("op", per_op())
 def test_forward(student, reference, rng, op):
     """Value {param}: forward (data)"""
     for nodes in op_cases(op, rng):
@@ -116,14 +136,41 @@ def test_forward(student, reference, rng, op):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("op", [pytest.param(op, id=label) for op, label in OPS])
+@pytest.mark.parametrize("op", per_op("backward"))
 def test_gradient(student, reference, rng, op):
     """Value {param}: gradients"""
     for nodes in op_cases(op, rng):
         assert_gradients(student, reference, nodes)
 
 
+def reuse_cases(op, rng):
+    """Graphs where one node reaches the output twice through `op`, so that its grad must
+    collect two contributions: a op a for a binary op; f(a) twice, and f(a) next to a, for a
+    unary one (joined with +)."""
+    cases = []
+    for nodes in op_cases(op, rng)[:2]:
+        a, node = nodes[0], nodes[-1]
+        if op in SYMBOL:
+            cases.append([a, [op, 0, 0]])
+            cases.append([a, nodes[1], [op, 0, 1], ["add", 2, 0]])
+        else:
+            applied = [node[0], 0, *node[2:]]
+            cases.append([a, applied, applied, ["add", 1, 2]])
+            cases.append([a, applied, ["add", 1, 0]])
+    return cases
+
+
+@pytest.mark.points(0.5)
+@pytest.mark.parametrize("op", [pytest.param(op, id=label, marks=uses(
+    METHOD[op], "backward", *(() if op == "add" else ("__add__",)))) for op, label in OPS])
+def test_reuse(student, reference, rng, op):
+    """Value {param}: a node used twice gets both contributions"""
+    for nodes in reuse_cases(op, rng):
+        assert_gradients(student, reference, nodes, which=[0])
+
+
 @pytest.mark.points(1)
+@uses(*(METHOD[op] for op in SYMBOL), "backward")
 def test_number_on_the_right(student, reference, rng):
     """Value + - * / with a number on the right"""
     for op in SYMBOL:
@@ -133,8 +180,10 @@ def test_number_on_the_right(student, reference, rng):
         assert_gradients(student, reference, nodes)
 
 
-@pytest.mark.points(0.5)
-@pytest.mark.parametrize("op", [pytest.param(op, id=f"r{op}") for op in SYMBOL])
+# The course's reflected methods delegate (2 - a is Value(2) - a): their checks use both.
+@pytest.mark.points(0.25)
+@pytest.mark.parametrize("op", [pytest.param(op, id=f"r{op}", marks=uses(
+    REFLECTED[op], METHOD[op], "backward")) for op in SYMBOL])
 def test_number_on_the_left(student, reference, rng, op):
     """number {param} Value (reflected operation): data and gradient"""
     divisor = op == "truediv"
@@ -144,22 +193,8 @@ def test_number_on_the_left(student, reference, rng, op):
     assert_gradients(student, reference, nodes)
 
 
-REUSE = {
-    "a*a": lambda x: [["leaf", x], ["mul", 0, 0]],
-    "a+a": lambda x: [["leaf", x], ["add", 0, 0]],
-    "two_branches": lambda x: [["leaf", x], ["mul", 0, ["num", 3.0]], ["add", 0, ["num", 1.0]],
-                               ["mul", 1, 2]],
-}
-
-
-@pytest.mark.points(1)
-@pytest.mark.parametrize("shape", [pytest.param(k, id=k) for k in REUSE])
-def test_node_reuse_accumulates(student, reference, rng, shape):
-    """a node used twice gets both contributions ({param})"""
-    assert_gradients(student, reference, REUSE[shape](r3(rng.uniform(-3, 3))))
-
-
 @pytest.mark.points(0.5)
+@uses("__mul__", "__add__")
 def test_grad_starts_at_zero(student, rng):
     """grad starts at 0 (leaves and results of operations); data and label are stored"""
     x = r3(rng.uniform(-5, 5))
@@ -175,53 +210,100 @@ def test_grad_starts_at_zero(student, rng):
 
 
 @pytest.mark.points(1)
+@uses("__mul__", "__add__")
 def test_prev_holds_children(student, rng):
     """_prev holds the Values an operation was computed from"""
+    # + and * only: the building blocks, whose operands must be the direct children (other
+    # operations may be composites such as a + (-b); their own checks cover them).
     nodes = [["leaf", r3(rng.uniform(0.5, 2))], ["leaf", r3(rng.uniform(0.5, 2))],
-             ["mul", 0, 1], ["add", 2, 0], ["tanh", 3], ["sub", 4, 1], ["truediv", 5, 0]]
+             ["mul", 0, 1], ["add", 2, 0], ["mul", 3, 3], ["add", 1, 4]]
     reply = as_list(student.call("value.children", nodes=nodes), len(nodes), "the children")
     for i, node in enumerate(nodes):
         operands = {a for a in node[1:] if isinstance(a, int)} if node[0] != "leaf" else set()
         found = as_record(reply[i], ("direct", "reachable"), f"{name(i)}._prev")
         direct = set(as_list(found["direct"], None, f"{name(i)}._prev"))
-        reachable = set(as_list(found["reachable"], None, f"{name(i)}._prev"))
         should = (f"{render(nodes)}: {name(i)}._prev should hold "
                   f"{', '.join(name(a) for a in sorted(operands)) or 'nothing'}")
-        # + and * are the building blocks; the others may be composites (a + (-b),
-        # a * b**-1, tanh from exp): their operands are then found a few steps further.
-        composite = node[0] not in ("add", "mul")
-        check(operands <= (reachable if composite else direct), should)
+        check(operands <= direct, should)
         check(direct <= operands | {-1}, should + " (and no other node of the graph)")
 
 
 @pytest.mark.points(1)
+@uses("__mul__", "__add__", "backward")
 def test_backward_seeds_one(student, rng):
     """backward() starts with grad 1.0 on the node it is called on"""
     x = r3(rng.uniform(-2, 2))
-    nodes = [["leaf", x], ["leaf", r3(rng.uniform(-2, 2))], ["mul", 0, 1], ["tanh", 2]]
+    nodes = [["leaf", x], ["leaf", r3(rng.uniform(-2, 2))], ["mul", 0, 1], ["add", 2, 0]]
     _, grads = run_graph(student, nodes)
     assert_close(grads[-1], 1.0, f"{render(nodes)}; d.backward(): d.grad")
     _, grads = run_graph(student, [["leaf", x]])
     assert_close(grads[0], 1.0, f"a = Value({x!r}); a.backward(): a.grad")
 
 
-def random_graph(rng, reference):
-    """3-5 leaves and 6-12 operations (+ - * between Values, reuse allowed), values tame."""
-    while True:
-        nodes = [["leaf", r3(rng.uniform(-2, 2))] for _ in range(rng.randint(3, 5))]
-        for _ in range(rng.randint(6, 12)):
-            nodes.append([rng.choice(["add", "sub", "mul"]), rng.randrange(len(nodes)),
-                          rng.randrange(len(nodes))])
-        data, _ = expected(reference, nodes, backward=False)
-        if max(abs(d) for d in data) < 100:
-            return nodes
+# Where each operation may be applied in a random graph (design.md's safe domains, plus room
+# from the kinks and poles so the reference and a correct student agree to 1e-6).
+def in_domain(op, x, exponent=None):
+    if op in ("tanh", "sigmoid", "exp"):
+        return abs(x) <= 5
+    if op == "log":
+        return x >= 0.1
+    if op == "relu":
+        return abs(x) >= 0.01
+    if op == "pow":
+        return x >= 0.1 if exponent != int(exponent) else exponent > 0 or abs(x) >= 0.5
+    return True
 
 
-@pytest.mark.points(3)
-def test_random_graphs(student, reference, rng):
-    """random graphs: every node's gradient"""
+UNARY_OPS = ("neg", "tanh", "relu", "sigmoid", "exp", "log", "pow")
+
+
+def random_graph(rng, reference, ops):
+    """3-5 leaves and 6-12 operations drawn from `ops` (reuse allowed), every operation inside
+    its safe domain, every value tame (|x| < 100)."""
+    binary = [op for op in SYMBOL if op in ops]
+    unary = [op for op in UNARY_OPS if op in ops]
+    nodes = [["leaf", r3(rng.uniform(-2, 2))] for _ in range(rng.randint(3, 5))]
+    data = [n[1] for n in nodes]
+    target = len(nodes) + rng.randint(6, 12)
+    while len(nodes) < target:
+        op = rng.choice(binary + unary)
+        a, b = rng.randrange(len(nodes)), rng.randrange(len(nodes))
+        if op in SYMBOL:
+            node = [op, a, b]
+            if op == "truediv" and abs(data[b]) < 0.5:
+                continue
+        elif op == "pow":
+            node = ["pow", a, rng.choice([2, 3, -1, 0.5])]
+            if not in_domain("pow", data[a], node[2]):
+                continue
+        else:
+            node = [op, a]
+            if not in_domain(op, data[a]):
+                continue
+        value = build_graph(nodes + [node], reference.engine.Value)[-1].data
+        if abs(value) < 100:
+            nodes.append(node)
+            data.append(value)
+    return nodes
+
+
+def ops_that_passed(run) -> set[str]:
+    """The operations whose forward, gradient and reuse checks all passed in this run."""
+    outcome = {record["id"]: record["outcome"] for record in run.records.values()}
+    return {op for op, label in OPS
+            if all(outcome.get(f"value/test_{kind}[{label}]") == "passed"
+                   for kind in ("forward", "gradient", "reuse"))}
+
+
+@pytest.mark.points(1.5)
+@uses("backward")
+def test_random_graphs(student, reference, rng, run):
+    """random graphs of the operations that passed their own checks: every node's gradient"""
+    ops = ops_that_passed(run)
+    check(bool(ops), "random graphs are built from the operations that passed their own checks, "
+                     "and none did in this run")
     for _ in range(5):
-        nodes = random_graph(rng, reference)
+        nodes = random_graph(rng, reference, ops)
         assert_gradients(student, reference, nodes, which=range(len(nodes)))
 
 
@@ -229,6 +311,7 @@ CHAIN = 100_000
 
 
 @pytest.mark.points(2)
+@uses("__mul__", "backward")
 def test_long_chain(student, rng):
     """backward() through a chain of 100,000 nodes (needs an iterative topological sort)"""
     # Factors and their reciprocals, shuffled: the product stays near 1 over any length.
