@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from grader.sandbox.assemble import assemble_package, imported_modules, read_assembly
+from grader.sandbox.assemble import (assemble_package, imported_modules, read_assembly,
+                                     stack_modules)
 from grader.sandbox.client import Budget, HarnessError, Worker
 from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
 from grader.sandbox.jail import Limits
@@ -166,9 +167,17 @@ def test_assemble_takes_only_imported_earlier_modules_and_nothing_later(tmp_path
     assert assembly.student == ["nn.py", "helpers.py", "viz.py"]  # extras travel along
     assert assembly.reference == ["engine.py"]
     assert set(assembly.ignored) >= {"notes.txt", "extra_dir"}
-    whole = assemble_package(package, None, tmp_path / "whole")
+    whole = assemble_package(package, "training", tmp_path / "whole", whole_stack=True)
     assert "# student" in (whole / "micrograd" / "engine.py").read_text()
     assert read_assembly(whole).reference == []
+    # the stack lesson 6 needs: never derivatives.py (nothing imports it)
+    assert not (whole / "micrograd" / "derivatives.py").exists()
+    assert stack_modules(package, "training") == ["engine", "nn", "losses", "optim", "data",
+                                                  "train"]
+    (package / "derivatives.py").unlink()
+    (package / "losses.py").unlink()  # needed and missing: stays missing, never the course's
+    whole = assemble_package(package, "training", tmp_path / "whole2", whole_stack=True)
+    assert read_assembly(whole).reference == [] and "losses" in stack_modules(package, "training")
 
 
 def test_assemble_uses_the_students_earlier_module_once_its_lesson_earned_full_marks(tmp_path):

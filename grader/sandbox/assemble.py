@@ -10,8 +10,8 @@ REFERENCE module, so a bug in the student's engine.py costs points in lesson 2 o
 
 Reference code is an answer key (design.md): a package holding any reference module makes its
 worker *restricted*, and `Assembly.reference` says which. So nothing is taken that is not needed:
-lesson 2 needs no reference at all. lesson_id None assembles the student's whole stack (lesson
-6's integration check), never restricted.
+lesson 2 needs no reference at all. `whole_stack` assembles the same modules all from the
+student (lesson 6's integration check): never restricted.
 """
 from __future__ import annotations
 
@@ -90,11 +90,12 @@ def _readable(path: Path) -> bool:
     return path.is_file() and not path.is_symlink()
 
 
-def earlier_sources(submission_micrograd: Path, lesson,
-                    own_earlier=frozenset()) -> dict[str, tuple[Path, bool]]:
+def earlier_sources(submission_micrograd: Path, lesson, own_earlier=frozenset(),
+                    whole_stack: bool = False) -> dict[str, tuple[Path, bool]]:
     """module name -> (its file, whether that is the reference's) for every earlier lesson's
     module that lesson `lesson` needs, found by following imports from the student's files and
-    from the lesson's worker requests."""
+    from the lesson's worker requests. `whole_stack`: every one is the student's (a missing
+    file stays missing: the student's stack must stand on its own)."""
     modules = known_modules()
     earlier = {m for m, order in modules.items() if order < lesson.order}
     own = [submission_micrograd / f"{m}.py" for m in lesson.modules]
@@ -109,7 +110,10 @@ def earlier_sources(submission_micrograd: Path, lesson,
         if name in sources:
             continue
         student = submission_micrograd / f"{name}.py"
-        if name in own_earlier and _readable(student):
+        if whole_stack and not _readable(student):
+            sources[name] = (student, False)
+            continue
+        if whole_stack or name in own_earlier and _readable(student):
             sources[name] = (student, False)
         else:
             sources[name] = (REFERENCE_PACKAGE / f"{name}.py", True)
@@ -117,20 +121,30 @@ def earlier_sources(submission_micrograd: Path, lesson,
     return sources
 
 
-def assemble_package(submission_micrograd: Path, lesson_id: str | None, dest: Path,
-                     own_earlier=frozenset()) -> Path:
+def lesson_named(lesson_id: str):
+    return next(lesson for lesson in load_lessons() if lesson.id == lesson_id)
+
+
+def stack_modules(submission_micrograd: Path, lesson_id: str) -> list[str]:
+    """The modules the student's whole stack for `lesson_id` consists of: the lesson's own and
+    every earlier one they (or the lesson's worker requests) import, in course order."""
+    lesson = lesson_named(lesson_id)
+    earlier = earlier_sources(Path(submission_micrograd), lesson, whole_stack=True)
+    order = known_modules()
+    return sorted([*earlier, *lesson.modules], key=lambda m: (order[m], m))
+
+
+def assemble_package(submission_micrograd: Path, lesson_id: str, dest: Path,
+                     own_earlier=frozenset(), whole_stack: bool = False) -> Path:
     """Build dest/micrograd/ for `lesson_id` and return dest (the directory to put on the
     worker's sys.path). `own_earlier`: earlier lessons' modules to take from the student (their
-    lesson earned full marks in this run). dest/assembly.json records which files came from
-    where."""
+    lesson earned full marks in this run); `whole_stack`: all of them from the student (lesson
+    6's integration check). dest/assembly.json records which files came from where."""
     submission_micrograd = Path(submission_micrograd)
     modules = known_modules()
-    if lesson_id is None:
-        own, earlier = set(modules), {}
-    else:
-        lesson = next(lesson for lesson in load_lessons() if lesson.id == lesson_id)
-        own = set(lesson.modules)
-        earlier = earlier_sources(submission_micrograd, lesson, own_earlier)
+    lesson = lesson_named(lesson_id)
+    own = set(lesson.modules)
+    earlier = earlier_sources(submission_micrograd, lesson, own_earlier, whole_stack)
     package = Path(dest) / "micrograd"
     if package.exists():
         shutil.rmtree(package)

@@ -28,10 +28,10 @@ _OPTIMIZERS = ("SGD", "Momentum", "Adam")
 _SCHEDULERS = ("StepLR", "ExponentialLR", "CosineAnnealingLR")
 
 
-def run_optimizer(kind, init, grads, options, lrs=None):
+def run_optimizer(kind, init, grads, options, lrs=None, step=True):
     """Build `kind(params, **options)`; before step k set every grad to grads[k] (and, when
-    given, opt.lr = lrs[k]); return the parameter values after each step and the grads after a
-    final zero_grad()."""
+    given, opt.lr = lrs[k]); return the parameter values after each step. step=False: set the
+    grads to grads[0], call zero_grad() (and nothing else) and return the grads ("zeroed")."""
     from micrograd import optim
 
     if kind not in _OPTIMIZERS:
@@ -40,6 +40,11 @@ def run_optimizer(kind, init, grads, options, lrs=None):
         options = dict(options, betas=tuple(options["betas"]))
     params = [Param(x) for x in init]
     opt = getattr(optim, kind)(params, **options)
+    if not step:
+        for p, g in zip(params, grads[0]):
+            p.grad = g
+        opt.zero_grad()
+        return {"steps": [], "zeroed": [p.grad for p in params]}
     steps = []
     for k, step_grads in enumerate(grads):
         for p, g in zip(params, step_grads):
@@ -48,8 +53,7 @@ def run_optimizer(kind, init, grads, options, lrs=None):
             opt.lr = lrs[k]
         opt.step()
         steps.append([p.data for p in params])
-    opt.zero_grad()
-    return {"steps": steps, "zeroed": [p.grad for p in params]}
+    return {"steps": steps, "zeroed": []}
 
 
 def run_scheduler(kind, base_lr, options, epochs):

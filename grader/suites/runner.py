@@ -29,7 +29,8 @@ import pytest
 
 from grader.lessons import load_lessons
 from grader.paths import REFERENCE_PACKAGE
-from grader.sandbox.assemble import assemble_package, read_assembly, split_extras
+from grader.sandbox.assemble import (assemble_package, read_assembly, split_extras,
+                                     stack_modules)
 from grader.sandbox.client import Budget, Worker
 from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
 from grader.sandbox.jail import Limits, use_sandbox
@@ -144,7 +145,7 @@ class SuiteRun:
         self.ignored = split_extras(self.submission)[1] + self._stray_files()
         self.inputs_key = inputs_key(self.submission)
         self.restricted: dict = {}  # worker key -> why it holds reference code (student words)
-        self.uses: dict[str, set] = {}  # check node id -> keys of the workers it used
+        self.workers_used: dict[str, set] = {}  # check node id -> keys of the workers it used
         self.staff_notes: list[str] = []  # what restricted checks really said: staff only
 
     # -- used by the fixtures -----------------------------------------------------------
@@ -163,19 +164,19 @@ class SuiteRun:
         `used_by`: the node id of the check asking (its messages follow the worker's rules)."""
         if lesson_id is not None and self.invalid.get(lesson_id):
             raise LessonInvalid(self.invalid[lesson_id])
-        if lesson_id is None:
-            every = [m for lesson in self.lessons.values() for m in lesson.modules]
-            reason = compile_errors(self.submission, every)
+        if lesson_id is None:  # the stack lesson `budget_of` needs, never derivatives.py
+            reason = compile_errors(self.submission, stack_modules(self.submission, budget_of))
             if reason:
                 raise LessonInvalid(reason)
         key = lesson_id if lesson_id is not None else ("whole-stack", budget_of)
         if used_by is not None:
-            self.uses.setdefault(used_by, set()).add(key)
+            self.workers_used.setdefault(used_by, set()).add(key)
         if key not in self.workers:
             dest = self.workdir / (lesson_id or f"whole-stack-{budget_of}")
             dest.mkdir(parents=True, exist_ok=True)
-            assemble_package(self.submission, lesson_id, dest,
-                             own_earlier=self.modules_with_full_marks())
+            assemble_package(self.submission, lesson_id or budget_of, dest,
+                             own_earlier=self.modules_with_full_marks(),
+                             whole_stack=lesson_id is None)
             assembly = read_assembly(dest)
             if assembly.reference:
                 self.restricted[key] = self.why_restricted(lesson_id, assembly.reference)
@@ -183,6 +184,10 @@ class SuiteRun:
                 dest, limits=self.limits, budget=self.budgets[lesson_id or budget_of],
                 student_files=assembly.student, slot=self.slot, workdir=dest)
         return self.workers[key]
+
+    def outcome(self, check_id: str) -> str | None:
+        """The outcome so far of the check `check_id` ("value/test_forward[tanh]"), if it ran."""
+        return next((r["outcome"] for r in self.records.values() if r["id"] == check_id), None)
 
     def full_marks(self, lesson_id: str) -> bool:
         """Whether every check of `lesson_id` has passed in this run (it must have run)."""
@@ -210,7 +215,7 @@ class SuiteRun:
 
     def restricted_reason(self, nodeid: str) -> str:
         """Why the check `nodeid` is restricted ('' when it is not)."""
-        return next((self.restricted[key] for key in sorted(self.uses.get(nodeid, ()), key=str)
+        return next((self.restricted[key] for key in sorted(self.workers_used.get(nodeid, ()), key=str)
                      if key in self.restricted), "")
 
     def close(self):
@@ -236,6 +241,7 @@ class SuiteRun:
             self.records[item.nodeid] = {
                 "id": self.check_id(item),
                 "lesson": self.lesson_of(item),
+                "uses": [name for marker in item.iter_markers("uses") for name in marker.args],
                 "name": doc.replace("{param}", param),
                 "points": 0.0,
                 "max_points": float(points.args[0]) if points else 0.0,

@@ -87,6 +87,7 @@ def central(expr, xs, i, h):
 
 
 @pytest.mark.points(3)
+@pytest.mark.uses("derivatives.numerical_derivative")
 def test_numerical_derivative_formula(student, rng):
     """numerical_derivative: central difference with a given h"""
     for _ in range(5):
@@ -99,6 +100,7 @@ def test_numerical_derivative_formula(student, rng):
 
 
 @pytest.mark.points(2)
+@pytest.mark.uses("derivatives.numerical_derivative")
 def test_numerical_derivative_default_h(student, rng):
     """numerical_derivative: accurate with the default h"""
     for _ in range(5):
@@ -109,6 +111,7 @@ def test_numerical_derivative_default_h(student, rng):
 
 
 @pytest.mark.points(2)
+@pytest.mark.uses("derivatives.numerical_gradient")
 def test_numerical_gradient_formula(student, rng):
     """numerical_gradient: one central difference per input"""
     for _ in range(4):
@@ -124,6 +127,7 @@ def test_numerical_gradient_formula(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.uses("derivatives.numerical_gradient")
 def test_numerical_gradient_default_h(student, rng):
     """numerical_gradient: accurate with the default h"""
     n = rng.randint(2, 5)
@@ -137,6 +141,7 @@ def test_numerical_gradient_default_h(student, rng):
 
 
 @pytest.mark.points(2)
+@pytest.mark.uses("derivatives.chain_rule")
 def test_chain_rule(student, rng):
     """chain_rule: returns x -> df(g(x)) * dg(x)"""
     for _ in range(3):

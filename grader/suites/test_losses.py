@@ -93,7 +93,9 @@ def loss_case(name, rng):
 
 
 def loss_params(points):
-    return [pytest.param(name, id=name, marks=pytest.mark.points(points[name])) for name in LOSSES]
+    return [pytest.param(name, id=name, marks=[pytest.mark.points(points[name]),
+                                                pytest.mark.uses(f"losses.{name}")])
+            for name in LOSSES]
 
 
 @pytest.mark.parametrize("name", loss_params({"mse_loss": 1, "hinge_loss": 1,
@@ -124,6 +126,7 @@ def l2_case(rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.uses("losses.l2_regularization")
 def test_l2_value(student, rng):
     """l2_regularization: alpha times the sum of squares"""
     for _ in range(ROUNDS):
@@ -134,6 +137,7 @@ def test_l2_value(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.uses("losses.l2_regularization")
 def test_l2_gradients(student, rng):
     """l2_regularization: gradients with respect to the parameters"""
     for _ in range(ROUNDS):

@@ -15,6 +15,16 @@ from grader.suites.checks import (CheckFailed, as_float, as_floats, as_list, as_
 
 pytestmark = pytest.mark.lesson("nn")
 
+# The classes a model of each kind is made of (an MLP holds Layers, a Layer holds Neurons).
+CLASSES = {"neuron": ("Neuron",), "layer": ("Layer", "Neuron"), "mlp": ("MLP", "Layer", "Neuron")}
+
+
+def uses(kinds, *methods, also=()):
+    """The `uses` marker: the classes of these model kinds and the named methods of each."""
+    classes = sorted({c for kind in kinds for c in CLASSES[kind]})
+    names = [f"nn.{c}" for c in classes] + [f"nn.{c}.{m}" for c in classes for m in methods]
+    return pytest.mark.uses(*names, *also)
+
 
 def render(spec):
     act = f", activation={spec['activation']!r}" if spec.get("activation") else ""
@@ -114,6 +124,7 @@ def random_sizes(rng):
 
 
 @pytest.mark.points(1.5)
+@uses(CLASSES, "parameters")
 def test_parameter_count(student, rng):
     """parameters(): how many (Neuron, Layer, MLP)"""
     nin, nout = random_sizes(rng)
@@ -125,6 +136,7 @@ def test_parameter_count(student, rng):
 
 
 @pytest.mark.points(1.5)
+@uses(CLASSES, "parameters")
 def test_parameter_order(student, rng):
     """parameters(): order (w then b per neuron; neurons, then layers, in order)"""
     nin, nout = random_sizes(rng)
@@ -139,6 +151,7 @@ def test_parameter_order(student, rng):
 
 
 @pytest.mark.points(1)
+@uses(["neuron"], "parameters", "__call__")
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
 def test_neuron_forward(student, reference, rng, activation):
     """Neuron forward, activation {param}"""
@@ -149,6 +162,7 @@ def test_neuron_forward(student, reference, rng, activation):
 
 
 @pytest.mark.points(1.5)
+@uses(["layer"], "parameters", "__call__")
 def test_layer_forward(student, reference, rng):
     """Layer forward: a list of outputs, a single Value when nout == 1"""
     for nout in (rng.randint(2, 4), 1):
@@ -158,6 +172,7 @@ def test_layer_forward(student, reference, rng):
 
 
 @pytest.mark.points(1.5)
+@uses(["mlp"], "parameters", "__call__")
 def test_mlp_forward(student, reference, rng):
     """MLP forward: tanh hidden layers, linear last layer"""
     spec = {"kind": "mlp", "nin": rng.randint(2, 3), "nouts": [4, 4, 1]}
@@ -165,6 +180,7 @@ def test_mlp_forward(student, reference, rng):
 
 
 @pytest.mark.points(1)
+@uses(["mlp"], "parameters", "__call__")
 def test_mlp_variants(student, reference, rng):
     """MLP forward: relu/sigmoid hidden layers, nouts as a tuple, width-1 hidden layer"""
     for spec in ({"kind": "mlp", "nin": 3, "nouts": [3, 2], "activation": "relu", "tuple": True},
@@ -182,6 +198,7 @@ def grads_of(student, spec, weights, inputs, coefficients, zero_grad=False):
 
 
 @pytest.mark.points(2)
+@uses(["mlp"], "parameters", "__call__")
 def test_gradients_reach_parameters(student, reference, rng):
     """gradients flow back to every parameter"""
     spec = {"kind": "mlp", "nin": 3, "nouts": [4, 3, 2], "activation": rng.choice(["tanh", "relu"])}
@@ -199,6 +216,7 @@ def test_gradients_reach_parameters(student, reference, rng):
 
 
 @pytest.mark.points(1)
+@uses(["mlp"], "parameters", "__call__", "zero_grad", also=["nn.Module.zero_grad"])
 def test_zero_grad(student, rng):
     """zero_grad() resets every parameter's grad to 0"""
     spec = {"kind": "mlp", "nin": 2, "nouts": [3, 1]}
@@ -209,6 +227,7 @@ def test_zero_grad(student, rng):
 
 
 @pytest.mark.points(1)
+@uses(["mlp"], "parameters")
 def test_initialisation(student, rng):
     """fresh models: weights uniform in [-1, 1], biases 0, random.seed reproduces them"""
     spec = {"kind": "mlp", "nin": 3, "nouts": [4, 1]}

@@ -51,6 +51,11 @@ def adam_steps(init, grads, lrs, options):
 RULES = {"SGD": sgd_steps, "Momentum": momentum_steps, "Adam": adam_steps}
 
 
+def uses(kind, *methods):
+    """The `uses` marker: optim.<kind> and the named methods of it."""
+    return pytest.mark.uses(f"optim.{kind}", *(f"optim.{kind}.{m}" for m in methods))
+
+
 def signature(kind, options):
     return f"{kind}({', '.join(f'{k}={v}' for k, v in options.items())})"
 
@@ -80,6 +85,7 @@ def check_optimizer(student, kind, options, init, grads, lrs=None):
 
 
 @pytest.mark.points(2)
+@uses("SGD", "step")
 def test_sgd_steps(student, rng):
     """SGD: several steps"""
     for _ in range(2):
@@ -88,6 +94,7 @@ def test_sgd_steps(student, rng):
 
 
 @pytest.mark.points(3)
+@uses("Momentum", "step")
 def test_momentum_steps(student, rng):
     """Momentum: several steps (v = beta·v + g; p -= lr·v)"""
     init, grads = random_run(rng, 5)
@@ -98,6 +105,7 @@ def test_momentum_steps(student, rng):
 
 
 @pytest.mark.points(4)
+@uses("Adam", "step")
 def test_adam_steps(student, rng):
     """Adam: several steps, bias-corrected as in PyTorch"""
     init, grads = random_run(rng, 6)
@@ -110,7 +118,7 @@ def test_adam_steps(student, rng):
 
 
 @pytest.mark.points(0.5)
-@pytest.mark.parametrize("kind", [pytest.param(k, id=k) for k in RULES])
+@pytest.mark.parametrize("kind", [pytest.param(k, id=k, marks=uses(k, "step")) for k in RULES])
 def test_lr_read_at_every_step(student, rng, kind):
     """{param}: reads opt.lr at every step (a scheduler changes it between steps)"""
     init, grads = random_run(rng, 4)
@@ -118,16 +126,17 @@ def test_lr_read_at_every_step(student, rng, kind):
     check_optimizer(student, kind, {"lr": lrs[0]}, init, grads, lrs=lrs)
 
 
-@pytest.mark.points(1)
-def test_zero_grad(student, rng):
-    """zero_grad: sets every gradient to 0"""
-    for kind in RULES:  # the steps are checked elsewhere: a wrong step costs nothing here
-        init, grads = random_run(rng, 1)
-        reply = as_record(student.call("optim.optimizer", kind=kind, init=init, grads=grads,
-                                       options={"lr": 0.1}), ("steps", "zeroed"), kind)
-        assert_all_close(reply["zeroed"], [0.0] * len(init),
-                         f"{kind}(lr=0.1): after a step with nonzero grads, then zero_grad()",
-                         labels=[f"p[{i}].grad" for i in range(len(init))])
+@pytest.mark.points(0.5)
+@pytest.mark.parametrize("kind", [pytest.param(k, id=k, marks=uses(k, "zero_grad")) for k in RULES])
+def test_zero_grad(student, rng, kind):
+    """{param}: zero_grad sets every gradient to 0"""
+    # No step: a wrong (or missing) step() is checked elsewhere and costs nothing here.
+    init, grads = random_run(rng, 1)
+    reply = as_record(student.call("optim.optimizer", kind=kind, init=init, grads=grads,
+                                   options={"lr": 0.1}, step=False), ("steps", "zeroed"), kind)
+    assert_all_close(reply["zeroed"], [0.0] * len(init),
+                     f"{kind}(lr=0.1) on parameters with nonzero grads, then zero_grad()",
+                     labels=[f"p[{i}].grad" for i in range(len(init))])
 
 
 # --- schedulers: closed forms from the lr the optimizer had when the scheduler was built -------
@@ -164,6 +173,7 @@ def base_lr(rng):
 
 
 @pytest.mark.points(2)
+@uses("StepLR", "step")
 def test_step_lr(student, rng):
     """StepLR: lr = base·gamma^(epoch // step_size)"""
     step_size = rng.randint(2, 4)
@@ -172,13 +182,15 @@ def test_step_lr(student, rng):
     check_schedule(student, "StepLR", base_lr(rng), {"step_size": 2}, 5)  # default gamma 0.1
 
 
-@pytest.mark.points(1.5)
+@pytest.mark.points(1)
+@uses("ExponentialLR", "step")
 def test_exponential_lr(student, rng):
     """ExponentialLR: lr = base·gamma^epoch"""
     check_schedule(student, "ExponentialLR", base_lr(rng), {"gamma": rng.choice([0.5, 0.8, 0.95])}, 6)
 
 
 @pytest.mark.points(2)
+@uses("CosineAnnealingLR", "step")
 def test_cosine_annealing_lr(student, rng):
     """CosineAnnealingLR: half a cosine from base to eta_min over T_max epochs"""
     T_max = rng.randint(5, 9)
@@ -196,6 +208,7 @@ def clip_case(rng):
 
 
 @pytest.mark.points(2)
+@pytest.mark.uses("optim.clip_grad_norm")
 def test_clip_grad_norm(student, rng):
     """clip_grad_norm: scales the gradients to max_norm and returns the norm before clipping"""
     for shrink in (True, False, True):
@@ -212,6 +225,7 @@ def test_clip_grad_norm(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.uses("optim.clip_grad_value")
 def test_clip_grad_value(student, rng):
     """clip_grad_value: clamps every gradient into [-clip_value, clip_value]"""
     for _ in range(2):

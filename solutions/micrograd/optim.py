@@ -15,8 +15,10 @@ class Optimizer:
         self.lr = lr
 
     def zero_grad(self):
+        ### BEGIN SOLUTION
         for p in self.params:
             p.grad = 0.0
+        ### END SOLUTION
 
     def step(self):
         raise NotImplementedError
