@@ -61,15 +61,25 @@ def _run(command: list[str], path: Path) -> str:
     return "" if done.returncode == 0 else done.stderr.decode("utf-8", "replace").strip()[:300]
 
 
+def try_remove_tree(path: Path) -> None:
+    """remove_tree for cleanup on the way out: a failure is said on stderr, never raised (it
+    must not cost a submission its result). Whatever stays in one of our scratch folders is
+    removed by the next grader's sweep(), once this process is gone."""
+    try:
+        remove_tree(path)
+    except OSError as exc:
+        print(f"micrograder: {exc}; the next `micrograder grade` removes it", file=sys.stderr)
+
+
 @contextmanager
 def scratch_dir(role: str, parent: Path | None = None) -> Iterator[Path]:
     """A fresh folder (mode 700) in `parent` (default: TMPDIR) named for this process, removed
-    with remove_tree when the block ends. `role` says what it is for (letters, digits, -)."""
+    when the block ends. `role` says what it is for (letters, digits, -)."""
     path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{owner_tag()}-{role}-", dir=parent))
     try:
         yield path
     finally:
-        remove_tree(path)
+        try_remove_tree(path)
 
 
 def owner_tag(pid: int | None = None) -> str:

@@ -24,6 +24,7 @@ from grader.grading.child import RUNNER, kill_running_runners, run_runner
 from grader.grading.discovery import InvalidSubmission, Submission
 from grader.grading.model import SubmissionResult, from_runner, one_line, without_runner
 from grader.lessons import Lesson
+from grader.scratch import scratch_dir
 from grader.report.atomic import write_json_atomic, write_text_atomic
 from grader.report.feedback import render_feedback
 from grader.report.gradebook import write_gradebook
@@ -181,16 +182,16 @@ def grade_submission(sub: Submission, options: GradeOptions, *, digest: str = ""
     lessons = list(options.lessons)
     started = time.monotonic()
     try:
-        with tempfile.TemporaryDirectory(prefix=f"micrograder-{slot}-") as tmp:
+        with scratch_dir(f"submission-{slot}") as tmp:
             notes: list[str] = []  # how notebooks / LMS files were read (one line each)
             try:
-                package = discovery.prepare(sub, Path(tmp), notes)
+                package = discovery.prepare(sub, tmp, notes)
             except InvalidSubmission as exc:
                 result = without_runner(sub.id, "invalid", str(exc), lessons, seed=options.seed,
                                         execution_time=time.monotonic() - started, digest=digest)
                 result.notes = notes
                 return result
-            result = grade_package(sub.id, package, options, workdir=Path(tmp), digest=digest,
+            result = grade_package(sub.id, package, options, workdir=tmp, digest=digest,
                                    slot=slot, started=started)
             result.notes = notes
             return result

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grader.lessons import load_lessons
 from grader.paths import REFERENCE_PACKAGE
+from grader.scratch import remove_tree
 
 MANIFEST = "assembly.json"
 
@@ -62,8 +63,7 @@ def assemble_package(submission_micrograd: Path, lesson_id: str | None, dest: Pa
         order = lesson.order
         own = set(lesson.modules)
     package = Path(dest) / "micrograd"
-    if package.exists():
-        shutil.rmtree(package)
+    remove_tree(package)
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     assembly = Assembly()

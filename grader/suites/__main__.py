@@ -5,12 +5,12 @@ the results JSON. Run by `micrograder grade` as a time-limited child process."""
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 from grader.lessons import load_lessons
 from grader.report.atomic import write_json_atomic
 from grader.sandbox.jail import Limits, SandboxUnavailable, die_with_parent
+from grader.scratch import scratch_dir
 from grader.suites.runner import run_suites
 
 
@@ -38,9 +38,9 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     try:
-        with tempfile.TemporaryDirectory(prefix="micrograder-") as tmp:
+        with scratch_dir("runner") as tmp:
             results = run_suites(args.submission, seed=args.seed, lessons=args.lessons,
-                                 workdir=args.workdir or Path(tmp), slot=args.slot,
+                                 workdir=args.workdir or tmp, slot=args.slot,
                                  limits=Limits(**args.limits))
     except SandboxUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
