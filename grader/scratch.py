@@ -86,16 +86,20 @@ def owner_tag(pid: int | None = None) -> str:
     """'<pid>-<start time>' of a process (default: this one); start time 0 where /proc is
     missing (then sweep() never removes anything, see owner_alive)."""
     pid = os.getpid() if pid is None else pid
-    return f"{pid}-{_start_time(pid) or 0}"
+    running = _running_since(pid)
+    return f"{pid}-{running if running is not None else 0}"
 
 
-def _start_time(pid: int) -> int | None:
+def _running_since(pid: int) -> int | None:
+    """The start time of process `pid` if it runs (None when it is gone, or a zombie: a
+    SIGKILLed grader's children stay zombies until someone reaps them, and write nothing)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return int(fields[19])  # field 22 of the file; fields[0] here is field 3 (the state)
+    state, start = fields[0], fields[19]  # fields 3 and 22 of the file
+    return None if state in (b"Z", b"X") else int(start)
 
 
 def owner_alive(pid: int, start: int) -> bool:
@@ -103,7 +107,7 @@ def owner_alive(pid: int, start: int) -> bool:
     known, so every owner counts as alive (nothing is ever removed by mistake)."""
     if not os.path.isdir("/proc/self"):
         return True
-    return _start_time(pid) == start
+    return _running_since(pid) == start
 
 
 def stale_folders(parent: Path | None = None) -> list[Path]:
