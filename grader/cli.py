@@ -53,8 +53,7 @@ def grade(submissions_dir, out, jobs, seed, lessons, force, timeout, memory_mb, 
 
     run_grade(submissions_dir, out, jobs, seed, lessons, force, timeout=timeout,
               memory_mb=memory_mb, disk_mb=disk_mb, max_procs=max_procs,
-              require_sandbox=require_sandbox,
-              id_pattern=id_pattern)
+              require_sandbox=require_sandbox, id_pattern=id_pattern)
 
 
 @main.command()

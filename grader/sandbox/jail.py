@@ -6,10 +6,10 @@ Two layers, both behind `spawn`:
   (grader/sandbox/*.py) and the assembled package folder read-only, and two writable places,
   each a size-capped tmpfs (`Limits.disk_size`) that vanishes with the sandbox: a private /tmp
   and its home (where the worker copies the package and imports it from). Nothing the worker
-  writes reaches the host's disk, and nothing needs cleaning up after it. Inside, setpriv drops
-  to an unprivileged
-  uid/gid of its own per parallel grading slot (bwrap's --uid is cosmetic when run as root: files
-  would still be read as root; and RLIMIT_NPROC counts per uid, so one uid per slot).
+  writes reaches the host's disk, and nothing needs cleaning up after it. Inside, setpriv
+  drops to an unprivileged uid/gid of its own per parallel grading slot (bwrap's --uid is
+  cosmetic when run as root: files would still be read as root; and RLIMIT_NPROC counts per
+  uid, so one uid per slot).
   Killing bwrap kills the namespace's init and with it every process inside, `setsid` daemons
   included; --die-with-parent does the same if the process that started the worker dies.
 - Process-level limits, always: a new session (a timeout kills the whole process group) and
