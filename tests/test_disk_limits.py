@@ -26,7 +26,7 @@ from grader.sandbox import jail
 from hostile import corpus, probe
 
 pytestmark = pytest.mark.slow
-DISK_MB = 32
+DISK_MB = 48  # 12,288 files per tmpfs: room for the 10,000-deep chain
 LESSONS = ("derivatives", "value")
 FULL = 40.0  # derivatives 10 + value 30
 
@@ -36,6 +36,7 @@ import errno
 import os
 
 CAP = {cap}
+FILES = {files}
 GIVE_UP = 3 * CAP  # more than this anywhere: the cap does not hold, stop before the host suffers
 DEPTH = 10_000
 
@@ -55,6 +56,17 @@ def _fill(folder, chunk, chunks_per_file):
             return written, errno.errorcode.get(exc.errno, str(exc.errno))
         number += 1
     return written, ""
+
+
+def _touch(folder):
+    """Empty files in `folder` (no bytes, but an inode each) until it fails or 3 * FILES:
+    (files made, errno name or "")."""
+    for number in range(3 * FILES):
+        try:
+            open(os.path.join(folder, f"empty{{number}}"), "w").close()
+        except OSError as exc:
+            return number, errno.errorcode.get(exc.errno, str(exc.errno))
+    return 3 * FILES, ""
 
 
 def _chain(folder):
@@ -88,10 +100,13 @@ def _attack():
     deep = _chain(os.getcwd()) == DEPTH and _chain("/tmp") == DEPTH
     seen = {{place: _fill(place, b"x" * (1 << 20), 4) for place in _places()}}
     seen["/tmp many"] = _fill("/tmp", b"x" * 4096, 1)
+    empty = {{place: _touch(place) for place in (os.getcwd(), "/tmp")}}
     within_cap = all(written <= CAP and (written == 0 or error == "ENOSPC")
                      for written, error in seen.values())
+    files_capped = all(made <= FILES and error == "ENOSPC" for made, error in empty.values())
     full = [place for place, (_, error) in seen.items() if error == "ENOSPC"]
-    return deep and within_cap and os.getcwd() in full and "/tmp" in full, seen
+    capped = within_cap and files_capped and os.getcwd() in full and "/tmp" in full
+    return deep and capped, {{**seen, "empty files": empty}}
 
 
 CAP_HELD, SEEN = _attack()
@@ -108,7 +123,8 @@ if not _hog.CAP_HELD:
 
 def hog(sub: Path) -> None:
     package = corpus.copy_reference(sub)
-    (package / "hog.py").write_text(HOG.format(cap=DISK_MB * jail.MiB))
+    (package / "hog.py").write_text(HOG.format(cap=DISK_MB * jail.MiB,
+                                               files=DISK_MB * jail.MiB // jail.BYTES_PER_INODE))
     corpus.append(package / "derivatives.py", SABOTAGE_UNLESS_CAPPED)
     corpus.append(package / "engine.py", "from . import hog as _hog\n")
 
@@ -175,7 +191,7 @@ def test_a_disk_hog_is_capped_and_leaves_nothing(sandbox, tmp_path, tmpdir_of_th
     largest = watcher.stop()
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert list(tmpdir_of_the_test.iterdir()) == []
-    assert largest < 4 * jail.MiB  # the copies and captures; never the hog's 32 MiB files
+    assert largest < 4 * jail.MiB  # the copies and captures; never the hog's 48 MiB files
     rows = gradebook(out)
     for name in ("honest", "alice", "hog"):  # the hog's answers are right only if capped
         assert (rows[name]["status"], float(rows[name]["total"])) == ("graded", FULL), rows[name]

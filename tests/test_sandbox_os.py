@@ -93,7 +93,7 @@ def test_worker_sees_only_usr_the_harness_and_its_package(limits, package_root, 
                 "write_home": can(lambda: write("home_new.py")),
                 "write_tmp": can(lambda: write("/tmp/scratch")),
                 "cwd": os.getcwd(),
-                "disk": {{p: [os.statvfs(p).f_blocks * os.statvfs(p).f_frsize,
+                "disk": {{p: [os.statvfs(p).f_blocks * os.statvfs(p).f_frsize, os.statvfs(p).f_files,
                               open("/proc/self/mounts").read().count(" " + p + " tmpfs ")]
                          for p in ("/tmp", os.getcwd())}},
             }}))
@@ -115,7 +115,8 @@ def test_worker_sees_only_usr_the_harness_and_its_package(limits, package_root, 
     # The only writable places: /tmp and the home (cwd), each a tmpfs of disk_size bytes.
     assert seen["write_home"] and seen["write_tmp"]
     assert seen["cwd"] == str(home)
-    assert seen["disk"] == {"/tmp": [limits.disk_size, 1], str(home): [limits.disk_size, 1]}
+    each = [limits.disk_size, limits.disk_size // jail.BYTES_PER_INODE, 1]  # bytes, files, mounts
+    assert seen["disk"] == {"/tmp": each, str(home): each}
     # Nothing the worker wrote is on the host: the home's host path was never even made.
     assert sorted(p.name for p in package_root.iterdir()) == ["micrograd"]
     assert sorted(p.name for p in package.iterdir()) == ["engine.py"]
@@ -181,8 +182,9 @@ def test_rlimits_hold_inside_the_sandbox(limits, package_root):
 
 
 def test_writes_stop_at_the_disk_cap_and_vanish_with_the_sandbox(limits, package_root):
-    """Many files and big files, in the home and in /tmp: each place takes disk_size bytes,
-    then ENOSPC; nothing of it exists on the host afterwards."""
+    """Big files, many small files and many empty ones (no bytes, but kernel memory), in the
+    home and in /tmp: each place takes disk_size bytes and disk_size / 4 KiB files, then
+    ENOSPC; nothing of it exists on the host afterwards."""
     small = replace(limits, disk_size=4 * jail.MiB, file_size=64 * jail.MiB)
     code, output = run_in_sandbox("""
         import errno, json, os
@@ -198,14 +200,25 @@ def test_writes_stop_at_the_disk_cap_and_vanish_with_the_sandbox(limits, package
                 except OSError as exc:
                     return written, errno.errorcode[exc.errno]
                 number += 1
-        print(json.dumps({"home_big": fill(".", b"x" * 1024 * 1024),
-                          "tmp_many": fill("/tmp", b"x" * 4096)}))
+        def touch(folder):
+            for number in range(1_000_000):
+                try:
+                    open(os.path.join(folder, f"e{number}"), "w").close()
+                except OSError as exc:
+                    return number, errno.errorcode[exc.errno]
+            return number, ""
+        seen = {"home_big": fill(".", b"x" * 1024 * 1024)}
+        seen["home_empty"] = touch(".")  # a tmpfs without bytes left still had files to give
+        seen["tmp_many"] = fill("/tmp", b"x" * 4096)
+        print(json.dumps(seen))
     """, small, package_root)
     assert code == 0, output
     seen = json.loads(output)
     for place in ("home_big", "tmp_many"):
         written, error = seen[place]
         assert error == "ENOSPC" and 0 < written <= small.disk_size, (place, seen)
+    files, error = seen["home_empty"]
+    assert error == "ENOSPC" and 0 < files <= small.disk_size // jail.BYTES_PER_INODE, seen
     assert sorted(p.name for p in package_root.iterdir()) == ["micrograd"]
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import resource
+import shlex
 import shutil
 import signal
 import subprocess
@@ -37,7 +38,10 @@ HARNESS_DIR = Path(__file__).resolve().parent
 SYSTEM_DIR = Path("/usr")  # the only host tree the sandbox sees: Debian's python3 and setpriv
 BWRAP = "bwrap"
 SETPRIV = "/usr/bin/setpriv"
+MOUNT = "/usr/bin/mount"
+SHELL = "/usr/bin/sh"
 PROBE_PYTHON = "/usr/bin/python3"
+BYTES_PER_INODE = 4096  # files a tmpfs may hold: one per page, what a non-empty file costs anyway
 # Unprivileged uid/gid of slot N is slot_uid_base + N. The default base is far above real users,
 # system users (< 1000), nobody (65534) and systemd's dynamic range, and is offset by the pid of
 # the process that chose it (the grader), so two graders running at once on one machine never
@@ -62,7 +66,8 @@ class Limits:
     address_space: int = 2048 * MiB  # RLIMIT_AS: a memory bomb becomes a MemoryError
     file_size: int = 16 * MiB  # RLIMIT_FSIZE: caps the captured stdout/stderr and any file written
     # Size of EACH tmpfs a worker may write to in the OS sandbox (its /tmp and its home with the
-    # package copy), so one worker holds at most 2 x disk_size of RAM in files.
+    # package copy), so one worker holds at most 2 x disk_size of RAM in files; each also holds
+    # at most disk_size / BYTES_PER_INODE files and folders.
     disk_size: int = 64 * MiB
     open_files: int = 64  # RLIMIT_NOFILE
     processes: int | None = 32  # RLIMIT_NPROC per slot uid (only enforced inside the OS sandbox)
@@ -93,7 +98,7 @@ def sandbox_status() -> SandboxStatus:
         return SandboxStatus(False, f"bubblewrap needs Linux (this is {sys.platform})")
     if os.geteuid() != 0:
         return SandboxStatus(False, "not running as root, so workers cannot switch to a per-slot uid")
-    for tool in (BWRAP, SETPRIV, PROBE_PYTHON):
+    for tool in (BWRAP, SETPRIV, MOUNT, SHELL, PROBE_PYTHON):
         if shutil.which(tool) is None:
             hint = " (apt-get install bubblewrap, or run ./install.sh)" if tool == BWRAP else ""
             return SandboxStatus(False, f"{tool} not found{hint}")
@@ -173,6 +178,7 @@ def _sandbox_argv(argv: list[str], *, limits: Limits, package: Path | None, home
            "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
            "--proc", "/proc", "--dev", "/dev", *_writable_tmpfs("/tmp", limits)]
     made = {Path("/"), Path("/tmp")}
+    writable = ["/tmp"]
 
     def parents(path: Path) -> list[str]:
         # bwrap would create missing mount points' parents with mode 0700: unusable by the uid.
@@ -187,20 +193,29 @@ def _sandbox_argv(argv: list[str], *, limits: Limits, package: Path | None, home
         box += parents(path) + ["--ro-bind", str(path), str(path)]
     if package is not None:
         box += parents(package) + ["--ro-bind", str(package), str(package)]
-    workdir = "/tmp"
     if home is not None:
         box += parents(home) + _writable_tmpfs(str(home), limits)
-        workdir = str(home)
-    box += ["--chdir", workdir, "--"]
+        writable.append(str(home))
+    box += ["--chdir", writable[-1], "--"]
     drop = [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
             "--inh-caps=-all", "--bounding-set=-all", "--"]
-    return box + drop + list(argv)
+    return box + _cap_files(writable, limits) + drop + list(argv)
 
 
 def _writable_tmpfs(path: str, limits: Limits) -> list[str]:
     """A fresh tmpfs at `path` of limits.disk_size bytes (a full one says ENOSPC), writable by
     the slot uid (bwrap makes it root's: bwrap cannot chown, hence the sticky 1777 of /tmp)."""
     return ["--perms", "1777", "--size", str(limits.disk_size), "--tmpfs", path]
+
+
+def _cap_files(places: list[str], limits: Limits) -> list[str]:
+    """A command that caps the number of files and folders on the tmpfs at each of `places`,
+    then runs the rest of its argv; it runs inside the sandbox while still root, before setpriv.
+    bwrap's --tmpfs caps only bytes, and empty files and folders cost no bytes but kernel memory
+    (about 1 KiB each, millions by default). A remount keeps the mounts bwrap made below."""
+    options = f"remount,nosuid,nodev,nr_inodes={limits.disk_size // BYTES_PER_INODE}"
+    script = " && ".join(f"{MOUNT} -n -o {options} {shlex.quote(place)}" for place in places)
+    return [SHELL, "-c", f'{script} && exec "$@"', "cap-files"]
 
 
 def _readable_by_the_slot(package: Path) -> None:
