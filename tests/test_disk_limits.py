@@ -13,14 +13,17 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import textwrap
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from grader import scratch
+from grader.cli import main
 from grader.paths import REFERENCE_PACKAGE, ROOT
 from grader.sandbox import jail
 from hostile import corpus, probe
@@ -224,6 +227,36 @@ def test_next_grade_removes_a_killed_graders_scratch_and_nothing_else(sandbox, t
     assert "left behind by a grader that was killed" in proc.stderr
     assert sorted(tmpdir_of_the_test.iterdir()) == sorted([alive, *foreign])
     assert float(gradebook(tmp_path / "out2")["honest"]["total"]) == FULL
+
+
+CHAIN_IN_CWD = """
+import os
+
+_fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+for _ in range(10_000):
+    os.mkdir("d", dir_fd=_fd)
+    _deeper = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=_fd)
+    os.close(_fd)
+    _fd = _deeper
+os.close(_fd)
+"""
+
+
+def test_without_the_sandbox_a_deep_chain_is_still_cleaned_up(tmp_path, memory_tmp, monkeypatch):
+    """The loud fallback: the worker writes into a host folder of the grader's scratch, as
+    the grading user; a 10,000-deep chain there must not stop the cleanup."""
+    monkeypatch.setattr(jail, "sandbox_status",
+                        lambda: jail.SandboxStatus(False, "no sandbox (test)"))
+    monkeypatch.setattr(tempfile, "tempdir", str(memory_tmp))  # the grader's TMPDIR
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    package = corpus.copy_reference(subs / "chain")
+    corpus.prepend(package / "derivatives.py", CHAIN_IN_CWD)
+    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--seed", "7",
+                                       "--lesson", "derivatives"])
+    assert result.exit_code == 0, result.output
+    assert "WARNING" in result.stderr
+    assert float(gradebook(out)["chain"]["total"]) == 10.0  # the chain was built, then graded
+    assert list(memory_tmp.iterdir()) == []
 
 
 def wait_for_scratch(tmpdir: Path, pid: int, seconds: float = 60) -> list[Path]:

@@ -31,20 +31,6 @@ def deep_chain(root: Path, depth: int) -> None:
         os.close(fd)
 
 
-@pytest.fixture
-def memory_tmp(tmp_path):
-    """A folder in RAM when the machine has a writable /dev/shm, else tmp_path: 10,000 rmdirs
-    on a busy shared disk take 15-30 s here, 0.5 s in tmpfs (depth is what is tested, and rm
-    walks any file system the same way)."""
-    shm = Path("/dev/shm")
-    if not (shm.is_dir() and os.access(shm, os.W_OK)):
-        yield tmp_path
-        return
-    folder = Path(tempfile.mkdtemp(dir=shm, prefix="test-scratch-"))
-    yield folder
-    scratch.remove_tree(folder)
-
-
 def test_remove_tree_handles_a_10000_deep_chain(memory_tmp):
     victim = memory_tmp / "victim"
     victim.mkdir()
