@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from grader import scratch
 from grader.cli import main
-from grader.paths import REFERENCE_PACKAGE, ROOT
+from grader.paths import ROOT
 from grader.sandbox import jail
 from hostile import corpus, probe
 

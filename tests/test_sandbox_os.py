@@ -93,7 +93,8 @@ def test_worker_sees_only_usr_the_harness_and_its_package(limits, package_root, 
                 "write_home": can(lambda: write("home_new.py")),
                 "write_tmp": can(lambda: write("/tmp/scratch")),
                 "cwd": os.getcwd(),
-                "disk": {{p: [os.statvfs(p).f_blocks * os.statvfs(p).f_frsize, os.statvfs(p).f_files,
+                "disk": {{p: [os.statvfs(p).f_blocks * os.statvfs(p).f_frsize,
+                              os.statvfs(p).f_files,
                               open("/proc/self/mounts").read().count(" " + p + " tmpfs ")]
                          for p in ("/tmp", os.getcwd())}},
             }}))
@@ -233,7 +234,8 @@ def test_fallback_is_process_level_and_said_so(package_root):
 def test_fallback_home_is_a_host_folder_emptied_before_each_start(package_root):
     off = jail.Limits(sandbox="off")
     home = package_root / "home"
-    write = "import os; os.makedirs('a/b'); open('a/b/left.txt', 'w').write('x'); print(os.getcwd())"
+    write = ("import os; os.makedirs('a/b'); open('a/b/left.txt', 'w').write('x'); "
+             "print(os.getcwd())")
     code, output = run_in_sandbox(write, off, package_root)
     assert (code, output.strip()) == (0, str(home))
     assert (home / "a" / "b" / "left.txt").exists()

@@ -66,10 +66,11 @@ def test_remove_tree_recovers_folders_made_unreadable_by_their_owner():
     made = subprocess.run(as_user + ["sh", "-c", "mkdir -p a/b && touch a/b/f && chmod 000 a"],
                           cwd=tree)
     assert made.returncode == 0
-    code = ("import sys; from grader import scratch; scratch.remove_tree(sys.argv[1])")
+    code = "import sys; from grader import scratch; scratch.remove_tree(sys.argv[1])"
+    project = str(Path(scratch.__file__).parents[1])
     removed = subprocess.run(as_user + [sys.executable, "-c", code, str(tree / "a")],
                              capture_output=True, text=True, cwd="/",
-                             env={**os.environ, "PYTHONPATH": str(Path(scratch.__file__).parents[1])})
+                             env={**os.environ, "PYTHONPATH": project})
     assert removed.returncode == 0, removed.stderr
     assert not (tree / "a").exists()
     tree.rmdir()
