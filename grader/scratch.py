@@ -8,8 +8,9 @@ tool that cannot fail on depth, and swept up after a grader that was killed.
 - Every scratch folder is named `micrograder-<pid>-<start>-<role>-<random>`: the pid of the
   process that made it and that process's start time (field 22 of /proc/<pid>/stat, clock ticks
   since boot), so a reused pid is not mistaken for the owner. `sweep()` at a grader's start
-  removes only folders of that form, owned by this user, whose owner process is gone. It cannot
-  see owners in another PID namespace: graders in different containers need their own TMPDIR.
+  removes only folders of that form, owned by this user, whose owner process is gone (or a
+  zombie). It cannot see owners in another PID namespace: graders in different containers need
+  their own TMPDIR.
 """
 from __future__ import annotations
 
@@ -119,11 +120,19 @@ def stale_folders(parent: Path | None = None) -> list[Path]:
         owner = OWNED.match(entry.name)
         if owner is None or not entry.is_dir(follow_symlinks=False):
             continue
-        if entry.stat(follow_symlinks=False).st_uid != os.geteuid():
-            continue
-        if not owner_alive(int(owner["pid"]), int(owner["start"])):
+        if _owner_uid(entry) == os.geteuid() and not owner_alive(int(owner["pid"]),
+                                                                 int(owner["start"])):
             stale.append(Path(entry.path))
     return sorted(stale)
+
+
+def _owner_uid(entry: os.DirEntry) -> int | None:
+    """The uid owning `entry`; None if it is gone already (another grader starting at the same
+    time may be sweeping it)."""
+    try:
+        return entry.stat(follow_symlinks=False).st_uid
+    except OSError:
+        return None
 
 
 def sweep(parent: Path | None = None) -> list[Path]:
