@@ -30,6 +30,10 @@ def main():
                    "checks that train ask for more].")
 @click.option("--memory-mb", type=click.IntRange(min=64), default=None,
               help="Address-space limit of a worker process in MiB [default: 2048].")
+# At least 32 MiB: the package copy of the largest submission accepted (20 MiB) must fit.
+@click.option("--disk-mb", type=click.IntRange(min=32), default=None,
+              help="Size in MiB of each place a worker may write to: its /tmp and its copy of "
+                   "the package, each a tmpfs in RAM (sandbox only) [default: 64].")
 @click.option("--max-procs", type=click.IntRange(min=8), default=None,
               help="Processes per grading slot, counting one idle worker per lesson "
                    "(sandbox only) [default: 32].")
@@ -40,16 +44,16 @@ def main():
                    "in the names of loose files (an LMS bulk download) [default: Canvas "
                    "`name_12345_67890_engine.py`, Moodle `Name_12345_assignsubmission_file_x`, "
                    "`12345-x.ipynb`].")
-def grade(submissions_dir, out, jobs, seed, lessons, force, timeout, memory_mb, max_procs,
-          require_sandbox, id_pattern):
+def grade(submissions_dir, out, jobs, seed, lessons, force, timeout, memory_mb, disk_mb,
+          max_procs, require_sandbox, id_pattern):
     """Grade every submission in SUBMISSIONS_DIR: one folder or .zip per student (with
     micrograd/ or the lesson notebooks), <id>.ipynb, an LMS bulk download of loose files, or an
     nbgrader course folder (its submitted/<student>/ folders)."""
     from grader.grading.commands import run_grade
 
     run_grade(submissions_dir, out, jobs, seed, lessons, force, timeout=timeout,
-              memory_mb=memory_mb, max_procs=max_procs, require_sandbox=require_sandbox,
-              id_pattern=id_pattern)
+              memory_mb=memory_mb, disk_mb=disk_mb, max_procs=max_procs,
+              require_sandbox=require_sandbox, id_pattern=id_pattern)
 
 
 @main.command()

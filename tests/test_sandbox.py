@@ -147,7 +147,7 @@ def test_worker_imports_the_submission_last_and_without_site_packages(tmp_path):
            "        import sys, json\n        self.label = json.dumps(sys.path)\n")
     with worker_for(tmp_path, engine=[spy]) as worker:
         path = json.loads(worker.call("value.leaf", data=1.0)["label"])
-    assert path[-1] == str(tmp_path / "assembled")
+    assert path[-1] == str(tmp_path / "assembled" / "home")  # where the worker copied it
     assert not any("site-packages" in p or "dist-packages" in p for p in path)
 
 

@@ -36,13 +36,18 @@ def package_root(tmp_path):
     return root
 
 
+def start(code: str, limits: jail.Limits, package_root: Path, *, slot: int = 0, stdout=None):
+    """Start `code` as the client starts a worker: the assembled package read-only, a home."""
+    return jail.spawn(PYTHON + [textwrap.dedent(code)], slot=slot, limits=limits, stdout=stdout,
+                      package=package_root / "micrograd", home=package_root / "home")
+
+
 def run_in_sandbox(code: str, limits: jail.Limits, package_root: Path, *, slot: int = 0,
                    timeout: float = 30) -> tuple[int, str]:
     """Run `code` as a worker would; returns (exit code, captured output)."""
     capture = package_root.parent / f"capture-{slot}.txt"
     with open(capture, "wb") as out:
-        proc = jail.spawn(PYTHON + [textwrap.dedent(code)], slot=slot, limits=limits, stdout=out,
-                          cwd=package_root, package_root=package_root)
+        proc = start(code, limits, package_root, slot=slot, stdout=out)
         try:
             code = proc.wait(timeout=timeout)
         finally:
@@ -51,6 +56,8 @@ def run_in_sandbox(code: str, limits: jail.Limits, package_root: Path, *, slot: 
 
 
 def test_worker_sees_only_usr_the_harness_and_its_package(limits, package_root, tmp_path):
+    package = package_root / "micrograd"
+    home = package_root / "home"
     secret = tmp_path / "host-secret.txt"
     secret.write_text("not for students")
     listener = probe.Listener()
@@ -80,10 +87,16 @@ def test_worker_sees_only_usr_the_harness_and_its_package(limits, package_root, 
                 "read_harness": can(lambda: open({str(jail.HARNESS_DIR / "worker.py")!r}).read()),
                 "write_harness": can(lambda: write({str(jail.HARNESS_DIR / "worker.py")!r})),
                 "write_usr": can(lambda: write("/usr/pwned")),
-                "write_package": can(lambda: write("micrograd_new.py")),
+                "read_package": can(lambda: open({str(package / "engine.py")!r}).read()),
+                "write_package": can(lambda: write({str(package / "micrograd_new.py")!r})),
                 "write_package_root": can(lambda: write({str(package_root / "fake.json")!r})),
+                "write_home": can(lambda: write("home_new.py")),
                 "write_tmp": can(lambda: write("/tmp/scratch")),
                 "cwd": os.getcwd(),
+                "disk": {{p: [os.statvfs(p).f_blocks * os.statvfs(p).f_frsize,
+                              os.statvfs(p).f_files,
+                              open("/proc/self/mounts").read().count(" " + p + " tmpfs ")]
+                         for p in ("/tmp", os.getcwd())}},
             }}))
         """, limits, package_root)
     finally:
@@ -98,20 +111,25 @@ def test_worker_sees_only_usr_the_harness_and_its_package(limits, package_root, 
     assert seen["hostname"] == "sandbox"
     assert not any(seen["visible"].values()), seen["visible"]
     assert seen["read_harness"] and not seen["write_harness"]
+    assert seen["read_package"] and not seen["write_package"]
     assert not seen["write_usr"] and not seen["write_package_root"]
-    assert seen["write_package"] and seen["write_tmp"]
-    assert seen["cwd"] == str(package_root / "micrograd")
-    assert (package_root / "micrograd" / "micrograd_new.py").exists()
-    assert not (package_root / "fake.json").exists()
-    mode = (package_root / "micrograd").stat()
-    assert (mode.st_uid, mode.st_mode & 0o777) == (uid, 0o700)
+    # The only writable places: /tmp and the home (cwd), each a tmpfs of disk_size bytes.
+    assert seen["write_home"] and seen["write_tmp"]
+    assert seen["cwd"] == str(home)
+    each = [limits.disk_size, limits.disk_size // jail.BYTES_PER_INODE, 1]  # bytes, files, mounts
+    assert seen["disk"] == {"/tmp": each, str(home): each}
+    # Nothing the worker wrote is on the host: the home's host path was never even made.
+    assert sorted(p.name for p in package_root.iterdir()) == ["micrograd"]
+    assert sorted(p.name for p in package.iterdir()) == ["engine.py"]
+    mode = package.stat()
+    assert (mode.st_uid, mode.st_mode & 0o777) == (os.getuid(), 0o755)  # the grader's, read-only
     assert not Path("/tmp/scratch").exists() or Path("/tmp/scratch").stat().st_uid != uid
 
 
 def test_killing_the_worker_kills_setsid_daemons(limits, package_root):
     capture = package_root.parent / "daemon.txt"
     with open(capture, "wb") as out:
-        proc = jail.spawn(PYTHON + [textwrap.dedent("""
+        proc = start("""
             import os, sys, time
             if os.fork() == 0:
                 os.setsid()
@@ -121,7 +139,7 @@ def test_killing_the_worker_kills_setsid_daemons(limits, package_root):
             os.wait()
             print("daemon started", flush=True)
             time.sleep(120)
-        """)], slot=1, limits=limits, stdout=out, cwd=package_root, package_root=package_root)
+        """, limits, package_root, slot=1, stdout=out)
     uid = jail.slot_uid(limits, 1)
     for _ in range(100):
         if capture.read_text():
@@ -162,7 +180,47 @@ def test_rlimits_hold_inside_the_sandbox(limits, package_root):
     assert lines[0] == "MemoryError"
     assert lines[1].startswith("children") and int(lines[1].split()[1]) < 4
     assert lines[2] == "write failed 27"  # EFBIG: RLIMIT_FSIZE
-    assert (package_root / "micrograd" / "big.bin").stat().st_size <= 1 * jail.MiB
+
+
+def test_writes_stop_at_the_disk_cap_and_vanish_with_the_sandbox(limits, package_root):
+    """Big files, many small files and many empty ones (no bytes, but kernel memory), in the
+    home and in /tmp: each place takes disk_size bytes and disk_size / 4 KiB files, then
+    ENOSPC; nothing of it exists on the host afterwards."""
+    small = replace(limits, disk_size=4 * jail.MiB, file_size=64 * jail.MiB)
+    code, output = run_in_sandbox("""
+        import errno, json, os
+        def fill(folder, chunk):
+            written, number = 0, 0
+            while True:
+                try:
+                    with open(os.path.join(folder, f"f{number}"), "wb") as f:
+                        for _ in range(16):
+                            f.write(chunk)
+                            f.flush()
+                            written += len(chunk)
+                except OSError as exc:
+                    return written, errno.errorcode[exc.errno]
+                number += 1
+        def touch(folder):
+            for number in range(1_000_000):
+                try:
+                    open(os.path.join(folder, f"e{number}"), "w").close()
+                except OSError as exc:
+                    return number, errno.errorcode[exc.errno]
+            return number, ""
+        seen = {"home_big": fill(".", b"x" * 1024 * 1024)}
+        seen["home_empty"] = touch(".")  # a tmpfs without bytes left still had files to give
+        seen["tmp_many"] = fill("/tmp", b"x" * 4096)
+        print(json.dumps(seen))
+    """, small, package_root)
+    assert code == 0, output
+    seen = json.loads(output)
+    for place in ("home_big", "tmp_many"):
+        written, error = seen[place]
+        assert error == "ENOSPC" and 0 < written <= small.disk_size, (place, seen)
+    files, error = seen["home_empty"]
+    assert error == "ENOSPC" and 0 < files <= small.disk_size // jail.BYTES_PER_INODE, seen
+    assert sorted(p.name for p in package_root.iterdir()) == ["micrograd"]
 
 
 def test_fallback_is_process_level_and_said_so(package_root):
@@ -171,6 +229,18 @@ def test_fallback_is_process_level_and_said_so(package_root):
     assert jail.describe(off).startswith("process-level limits only")
     code, output = run_in_sandbox("import os; print(os.getuid())", off, package_root)
     assert (code, output.strip()) == (0, str(os.getuid()))
+
+
+def test_fallback_home_is_a_host_folder_emptied_before_each_start(package_root):
+    off = jail.Limits(sandbox="off")
+    home = package_root / "home"
+    write = ("import os; os.makedirs('a/b'); open('a/b/left.txt', 'w').write('x'); "
+             "print(os.getcwd())")
+    code, output = run_in_sandbox(write, off, package_root)
+    assert (code, output.strip()) == (0, str(home))
+    assert (home / "a" / "b" / "left.txt").exists()
+    code, output = run_in_sandbox("import os; print(os.listdir('.'))", off, package_root)
+    assert (code, output.strip()) == (0, "[]")
 
 
 def unavailable(monkeypatch):
@@ -220,8 +290,7 @@ def test_after_kill_group_the_slot_can_start_a_worker_at_once(limits, package_ro
     worker (same uid, same RLIMIT_NPROC) starts straight away."""
     limits = replace(limits, processes=16)
     bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
-    proc = jail.spawn(PYTHON + [bomb], slot=0, limits=limits, stdout=subprocess.DEVNULL,
-                      cwd=package_root, package_root=package_root)
+    proc = start(bomb, limits, package_root, slot=0, stdout=subprocess.DEVNULL)
     uid = jail.slot_uid(limits, 0)
     try:
         for _ in range(200):  # until the bomb has taken every process the uid may have

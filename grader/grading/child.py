@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.scratch import try_remove_tree
+
 RUNNER = (sys.executable, "-m", "grader.suites")
 LOG_TAIL_BYTES = 4000
 _running: set[subprocess.Popen] = set()  # runners in flight, for kill_running_runners()
@@ -65,6 +67,8 @@ def run_runner(package: Path, *, seed: int, lessons: list[str], workdir: Path,
             _kill_group(proc)
             with _running_lock:
                 _running.discard(proc)
+            # The runner's assembled packages and worker captures: no longer needed.
+            try_remove_tree(scratch)
     seconds = time.monotonic() - started
     tail = _tail(log_path)
     if timed_out:

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from grader import paths
+from grader import paths, scratch
 from grader.grading import console as show
 from grader.grading import discovery, lms
 from grader.grading.discovery import Submission
@@ -37,14 +37,15 @@ def select_lessons(names: tuple[str, ...]) -> tuple[Lesson, ...]:
 
 def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | None,
               lesson_names: tuple[str, ...], force: bool, *, timeout: float | None = None,
-              memory_mb: int | None = None, max_procs: int | None = None,
-              require_sandbox: bool = False, id_pattern: str | None = None) -> None:
+              memory_mb: int | None = None, disk_mb: int | None = None,
+              max_procs: int | None = None, require_sandbox: bool = False,
+              id_pattern: str | None = None) -> None:
     lessons = select_lessons(lesson_names)
     try:
         lms.compile_pattern(id_pattern)
     except lms.PatternError as exc:
         raise click.BadParameter(str(exc), param_hint="--id-pattern") from None
-    worker_limits = sandbox_limits(timeout, memory_mb, max_procs, require_sandbox)
+    worker_limits = sandbox_limits(timeout, memory_mb, max_procs, require_sandbox, disk_mb)
     if not submissions_dir.is_dir():
         what = "is not a folder" if submissions_dir.exists() else "does not exist"
         raise click.ClickException(
@@ -86,6 +87,10 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
     if worker_limits.sandbox != "require":  # loudly, once per run (run.json says it too)
         err.print(f"[bold red]WARNING:[/] {jail.describe(worker_limits)}: student code runs "
                   "WITHOUT the OS sandbox (pass --require-sandbox to refuse instead)")
+    swept = scratch.sweep()  # what a killed grader left in TMPDIR (never a live grader's)
+    if swept:
+        err.print(f"removed {len(swept)} scratch folder(s) left behind by a grader that was "
+                  "killed", highlight=False)
     options = GradeOptions(out=out, seed=seed, lessons=lessons, jobs=jobs, force=force,
                            worker_limits=worker_limits, id_pattern=id_pattern)
     total = len(discovery.discover(submissions_dir, id_pattern))
@@ -104,7 +109,7 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
 
 
 def sandbox_limits(timeout: float | None, memory_mb: int | None, max_procs: int | None,
-                   require_sandbox: bool) -> jail.Limits:
+                   require_sandbox: bool, disk_mb: int | None = None) -> jail.Limits:
     """The worker limits for a run from `grade`'s options (None: the default)."""
     limits = jail.Limits(sandbox="require" if require_sandbox else "auto")
     if timeout is not None:
@@ -113,6 +118,8 @@ def sandbox_limits(timeout: float | None, memory_mb: int | None, max_procs: int 
         limits = replace(limits, address_space=memory_mb * jail.MiB)
     if max_procs is not None:
         limits = replace(limits, processes=max_procs)
+    if disk_mb is not None:
+        limits = replace(limits, disk_size=disk_mb * jail.MiB)
     try:
         return jail.check_sandbox(limits)
     except jail.SandboxUnavailable as exc:

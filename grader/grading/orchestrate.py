@@ -29,6 +29,7 @@ from grader.report.feedback import render_feedback
 from grader.report.gradebook import write_gradebook
 from grader.report.gradescope import read_results, results_json
 from grader.sandbox.jail import Limits
+from grader.scratch import scratch_dir
 
 # Wall-clock seconds a submission may use beyond the sum of its lessons' time budgets
 # (process start-up, pytest collection, worker restarts) before its runner is killed.
@@ -181,16 +182,16 @@ def grade_submission(sub: Submission, options: GradeOptions, *, digest: str = ""
     lessons = list(options.lessons)
     started = time.monotonic()
     try:
-        with tempfile.TemporaryDirectory(prefix=f"micrograder-{slot}-") as tmp:
+        with scratch_dir(f"submission-{slot}") as tmp:
             notes: list[str] = []  # how notebooks / LMS files were read (one line each)
             try:
-                package = discovery.prepare(sub, Path(tmp), notes)
+                package = discovery.prepare(sub, tmp, notes)
             except InvalidSubmission as exc:
                 result = without_runner(sub.id, "invalid", str(exc), lessons, seed=options.seed,
                                         execution_time=time.monotonic() - started, digest=digest)
                 result.notes = notes
                 return result
-            result = grade_package(sub.id, package, options, workdir=Path(tmp), digest=digest,
+            result = grade_package(sub.id, package, options, workdir=tmp, digest=digest,
                                    slot=slot, started=started)
             result.notes = notes
             return result

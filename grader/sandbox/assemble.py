@@ -23,6 +23,7 @@ from pathlib import Path
 
 from grader.lessons import load_lessons
 from grader.paths import REFERENCE_PACKAGE
+from grader.scratch import remove_tree
 
 MANIFEST = "assembly.json"
 
@@ -146,8 +147,7 @@ def assemble_package(submission_micrograd: Path, lesson_id: str, dest: Path,
     own = set(lesson.modules)
     earlier = earlier_sources(submission_micrograd, lesson, own_earlier, whole_stack)
     package = Path(dest) / "micrograd"
-    if package.exists():
-        shutil.rmtree(package)
+    remove_tree(package)
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     assembly = Assembly()

@@ -73,6 +73,9 @@ class Worker:
         self.student_files = tuple(student_files)
         self.slot = slot
         self.workdir = Path(workdir) if workdir else self.package_root
+        # The worker's writable place, fresh for each process: there it copies the package and
+        # imports it (jail.spawn makes it a size-capped tmpfs inside the OS sandbox).
+        self.home = self.workdir / "home"
         self.spent = 0.0  # wall seconds this worker's calls used (including starting processes)
         self.starts = 0
         self.crash_streak = 0  # crashes in a row with no good reply in between
@@ -88,14 +91,15 @@ class Worker:
         self._capture = open(capture_path, "wb")
         argv = worker_command() + [
             str(WORKER_SCRIPT), "--requests", str(req_r), "--replies", str(rep_w),
-            "--package-root", str(self.package_root),
+            "--package-source", str(self.package_root / "micrograd"),
+            "--package-root", str(self.home),
             "--student-files", ",".join(self.student_files)]
         cpu = int(self.budget.total + 5) if self.budget else self.limits.cpu_seconds
         try:
             self._proc = jail.spawn(argv, slot=self.slot, limits=self.limits,
                                     pass_fds=(req_r, rep_w), stdout=self._capture,
-                                    cwd=self.workdir, cpu_seconds=cpu,
-                                    package_root=self.package_root)
+                                    cpu_seconds=cpu, package=self.package_root / "micrograd",
+                                    home=self.home)
         except BaseException:
             for fd in (req_w, rep_r):
                 os.close(fd)

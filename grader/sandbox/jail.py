@@ -2,11 +2,14 @@
 
 Two layers, both behind `spawn`:
 - OS sandbox (Linux, root, bubblewrap + setpriv available): the worker runs in its own network,
-  PID, IPC and UTS namespaces with a read-only view of /usr only, a private size-capped /tmp,
-  the harness files (grader/sandbox/*.py) read-only, the assembled package folder read-only and
-  its `micrograd/` folder as the ONLY writable place. Inside, setpriv drops to an unprivileged
-  uid/gid of its own per parallel grading slot (bwrap's --uid is cosmetic when run as root: files
-  would still be read as root; and RLIMIT_NPROC counts per uid, so one uid per slot).
+  PID, IPC and UTS namespaces with a read-only view of /usr only, the harness files
+  (grader/sandbox/*.py) and the assembled package folder read-only, and two writable places,
+  each a size-capped tmpfs (`Limits.disk_size`) that vanishes with the sandbox: a private /tmp
+  and its home (where the worker copies the package and imports it from). Nothing the worker
+  writes reaches the host's disk, and nothing needs cleaning up after it. Inside, setpriv
+  drops to an unprivileged uid/gid of its own per parallel grading slot (bwrap's --uid is
+  cosmetic when run as root: files would still be read as root; and RLIMIT_NPROC counts per
+  uid, so one uid per slot).
   Killing bwrap kills the namespace's init and with it every process inside, `setsid` daemons
   included; --die-with-parent does the same if the process that started the worker dies.
 - Process-level limits, always: a new session (a timeout kills the whole process group) and
@@ -19,6 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import resource
+import shlex
 import shutil
 import signal
 import subprocess
@@ -27,12 +31,17 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from grader.scratch import remove_tree
+
 MiB = 1024 * 1024
 HARNESS_DIR = Path(__file__).resolve().parent
 SYSTEM_DIR = Path("/usr")  # the only host tree the sandbox sees: Debian's python3 and setpriv
 BWRAP = "bwrap"
 SETPRIV = "/usr/bin/setpriv"
+MOUNT = "/usr/bin/mount"
+SHELL = "/usr/bin/sh"
 PROBE_PYTHON = "/usr/bin/python3"
+BYTES_PER_INODE = 4096  # files a tmpfs may hold: one per page, what a non-empty file costs anyway
 # Unprivileged uid/gid of slot N is slot_uid_base + N. The default base is far above real users,
 # system users (< 1000), nobody (65534) and systemd's dynamic range, and is offset by the pid of
 # the process that chose it (the grader), so two graders running at once on one machine never
@@ -56,10 +65,13 @@ class Limits:
     cpu_seconds: int = 300  # RLIMIT_CPU for one worker process (raised to the lesson budget)
     address_space: int = 2048 * MiB  # RLIMIT_AS: a memory bomb becomes a MemoryError
     file_size: int = 16 * MiB  # RLIMIT_FSIZE: caps the captured stdout/stderr and any file written
+    # Size of EACH tmpfs a worker may write to in the OS sandbox (its /tmp and its home with the
+    # package copy), so one worker holds at most 2 x disk_size of RAM in files; each also holds
+    # at most disk_size / BYTES_PER_INODE files and folders.
+    disk_size: int = 64 * MiB
     open_files: int = 64  # RLIMIT_NOFILE
     processes: int | None = 32  # RLIMIT_NPROC per slot uid (only enforced inside the OS sandbox)
     output_cap: int = 64 * 1024  # bytes of captured output kept for staff diagnostics
-    tmp_size: int = 64 * MiB  # size of the sandbox's private /tmp (a tmpfs)
     sandbox: str = "auto"  # "auto": OS sandbox when it can run; "require": refuse otherwise; "off"
     slot_uid_base: int = field(default_factory=_uid_base)
 
@@ -86,12 +98,12 @@ def sandbox_status() -> SandboxStatus:
         return SandboxStatus(False, f"bubblewrap needs Linux (this is {sys.platform})")
     if os.geteuid() != 0:
         return SandboxStatus(False, "not running as root, so workers cannot switch to a per-slot uid")
-    for tool in (BWRAP, SETPRIV, PROBE_PYTHON):
+    for tool in (BWRAP, SETPRIV, MOUNT, SHELL, PROBE_PYTHON):
         if shutil.which(tool) is None:
             hint = " (apt-get install bubblewrap, or run ./install.sh)" if tool == BWRAP else ""
             return SandboxStatus(False, f"{tool} not found{hint}")
-    argv = _sandbox_argv([PROBE_PYTHON, "-I", "-S", "-c", "pass"], slot=0, limits=Limits(),
-                         package_root=None, uid=_uid_base())
+    argv = _sandbox_argv([PROBE_PYTHON, "-I", "-S", "-c", "pass"], limits=Limits(),
+                         package=None, home=None, uid=_uid_base())
     try:
         probe = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -129,7 +141,8 @@ def describe(limits: Limits) -> str:
         return f"process-level limits only ({status.reason or 'the sandbox was turned off'})"
     if status.available:
         return (f"bubblewrap (no network, own PID/IPC/UTS namespaces, read-only system, "
-                f"private /tmp) + setpriv to uid {limits.slot_uid_base}+slot")
+                f"writes only to a private /tmp and home, tmpfs of "
+                f"{limits.disk_size // MiB} MiB each) + setpriv to uid {limits.slot_uid_base}+slot")
     return f"process-level limits only: {status.reason}"
 
 
@@ -153,19 +166,19 @@ def _set_rlimits(limits: Limits, cpu_seconds: int, nproc: bool) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
 
 
-def _sandbox_argv(argv: list[str], *, slot: int, limits: Limits, package_root: Path | None,
+def _sandbox_argv(argv: list[str], *, limits: Limits, package: Path | None, home: Path | None,
                   uid: int) -> list[str]:
-    """bwrap + setpriv command line running `argv` for `slot`. Host paths keep their names
-    inside (so argv needs no rewriting); only what is bound here exists in there."""
+    """bwrap + setpriv command line running `argv`. Host paths keep their names inside (so argv
+    needs no rewriting); only what is bound or mounted here exists in there."""
     box = [BWRAP, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
            "--hostname", "sandbox",
            "--ro-bind", str(SYSTEM_DIR), str(SYSTEM_DIR),
            "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
            "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
-           "--proc", "/proc", "--dev", "/dev",
-           "--perms", "1777", "--size", str(limits.tmp_size), "--tmpfs", "/tmp"]
+           "--proc", "/proc", "--dev", "/dev", *_writable_tmpfs("/tmp", limits)]
     made = {Path("/"), Path("/tmp")}
+    writable = ["/tmp"]
 
     def parents(path: Path) -> list[str]:
         # bwrap would create missing mount points' parents with mode 0700: unusable by the uid.
@@ -178,51 +191,77 @@ def _sandbox_argv(argv: list[str], *, slot: int, limits: Limits, package_root: P
 
     for path in sorted(HARNESS_DIR.glob("*.py")):  # the harness only, never __pycache__
         box += parents(path) + ["--ro-bind", str(path), str(path)]
-    workdir = "/tmp"
-    if package_root is not None:
-        package = package_root / "micrograd"
-        box += parents(package_root) + ["--ro-bind", str(package_root), str(package_root),
-                                        "--bind", str(package), str(package)]
-        workdir = str(package)
-    box += ["--chdir", workdir, "--"]
+    if package is not None:
+        box += parents(package) + ["--ro-bind", str(package), str(package)]
+    if home is not None:
+        box += parents(home) + _writable_tmpfs(str(home), limits)
+        writable.append(str(home))
+    box += ["--chdir", writable[-1], "--"]
     drop = [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
             "--inh-caps=-all", "--bounding-set=-all", "--"]
-    return box + drop + list(argv)
+    return box + _cap_files(writable, limits) + drop + list(argv)
 
 
-def _hand_over(package: Path, uid: int) -> None:
-    """Make the assembled package readable and writable by the slot uid and nobody else.
-    The folder around it stays root's (read-only inside), so nothing the worker can write
-    is ever opened by the trusted side (no symlink tricks on capture files)."""
-    for root, dirs, files in os.walk(package):
-        for name in [root, *(os.path.join(root, f) for f in dirs + files)]:
-            os.chown(name, uid, uid, follow_symlinks=False)
-    os.chmod(package, 0o700)
-    os.chmod(package.parent, 0o755)  # e.g. a mkdtemp folder (0o700): the uid must list it
+def _writable_tmpfs(path: str, limits: Limits) -> list[str]:
+    """A fresh tmpfs at `path` of limits.disk_size bytes (a full one says ENOSPC), writable by
+    the slot uid (bwrap makes it root's: bwrap cannot chown, hence the sticky 1777 of /tmp)."""
+    return ["--perms", "1777", "--size", str(limits.disk_size), "--tmpfs", path]
+
+
+def _cap_files(places: list[str], limits: Limits) -> list[str]:
+    """A command that caps the number of files and folders on the tmpfs at each of `places`,
+    then runs the rest of its argv; it runs inside the sandbox while still root, before setpriv.
+    bwrap's --tmpfs caps only bytes, and empty files and folders cost no bytes but kernel memory
+    (about 1 KiB each, millions by default). A remount keeps the mounts bwrap made below."""
+    options = f"remount,nosuid,nodev,nr_inodes={limits.disk_size // BYTES_PER_INODE}"
+    script = " && ".join(f"{MOUNT} -n -o {options} {shlex.quote(place)}" for place in places)
+    return [SHELL, "-c", f'{script} && exec "$@"', "cap-files"]
+
+
+def _readable_by_the_slot(package: Path) -> None:
+    """The slot uid reads the assembled package through a read-only bind: its folder and files
+    must be readable by others whatever the grader's umask was (nothing in it is secret from
+    the worker: it imports all of it)."""
+    os.chmod(package, 0o755)
+    for entry in os.scandir(package):
+        if entry.is_file(follow_symlinks=False):
+            os.chmod(entry.path, 0o644)
+
+
+def _fresh_host_home(home: Path) -> None:
+    """Without the OS sandbox the home is a host folder: empty it before each worker starts, as
+    a new tmpfs would be (a killed worker's files must not reach the next one)."""
+    remove_tree(home)
+    home.mkdir(parents=True)
 
 
 def spawn(argv: list[str], *, slot: int = 0, limits: Limits, pass_fds=(), stdout=None,
-          cwd=None, cpu_seconds: int | None = None,
-          package_root: Path | None = None) -> subprocess.Popen:
+          cpu_seconds: int | None = None, package: Path | None = None,
+          home: Path | None = None) -> subprocess.Popen:
     """Start argv (a worker) under `limits`; stdin is /dev/null, stdout and stderr go to
     `stdout` (a capture file or DEVNULL). `slot` (0 .. jobs-1) picks the sandbox uid.
-    `package_root` is the folder holding the assembled `micrograd/` (default: cwd); inside the
-    OS sandbox it is the only part of the host file system the worker sees besides /usr and
-    the harness, and its `micrograd/` is the only writable place."""
+    `package` is a host folder the worker reads (the assembled micrograd/): inside the OS sandbox
+    it is bound read-only at its own path, and the worker never writes it. `home` is the
+    worker's cwd and writable place, fresh for every start: inside the OS sandbox a tmpfs
+    mounted at that path (the host path itself is never touched); without it, a host folder."""
     cpu = int(cpu_seconds if cpu_seconds is not None else limits.cpu_seconds)
     sandboxed = use_sandbox(limits)
+    package = Path(package).resolve() if package is not None else None
+    home = Path(home).resolve() if home is not None else None
     if sandboxed:
-        root = Path(package_root if package_root is not None else cwd).resolve()
-        uid = slot_uid(limits, slot)
-        _hand_over(root / "micrograd", uid)
-        argv = _sandbox_argv(argv, slot=slot, limits=limits, package_root=root, uid=uid)
+        if package is not None:
+            _readable_by_the_slot(package)
+        argv = _sandbox_argv(argv, limits=limits, package=package, home=home,
+                             uid=slot_uid(limits, slot))
+    elif home is not None:
+        _fresh_host_home(home)
     return subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
         stdout=stdout if stdout is not None else subprocess.DEVNULL,
         stderr=subprocess.STDOUT if stdout is not None else subprocess.DEVNULL,
         pass_fds=tuple(pass_fds),
-        cwd=cwd,
+        cwd=None if sandboxed else home,
         env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
         start_new_session=True,
         preexec_fn=lambda: _set_rlimits(limits, cpu, nproc=sandboxed),

@@ -5,6 +5,9 @@ JSON request per line from a dedicated pipe fd and writes one JSON reply per lin
 its stdout/stderr (where the student's prints go) are a capped capture that nothing parses.
 Stdlib only: this file and the ops_*.py modules it loads must never import the grader.
 
+Set-up: the worker copies the assembled package (--package-source, a flat folder the trusted side
+built; read-only in the OS sandbox) to <--package-root>/micrograd/, its own writable copy (a
+size-capped tmpfs in the OS sandbox), and imports it from there with that folder as its cwd.
 First line written, once set up: {"ready": true}
 Request:  {"op": "value.graph", "args": {...}}
 Replies:  {"ok": true, "result": <plain JSON>}
@@ -115,10 +118,24 @@ def serve(ops, requests, replies, package_dir, student_files):
         gc.collect()
 
 
+def copy_package(source, package_root):
+    """package_root/micrograd/: a copy of the flat folder `source`. The student's code runs on
+    this copy, so the trusted side's folder is never written."""
+    package_dir = os.path.join(package_root, "micrograd")
+    os.makedirs(package_dir, exist_ok=True)
+    for name in sorted(os.listdir(source)):
+        path = os.path.join(source, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            with open(path, "rb") as original, open(os.path.join(package_dir, name), "wb") as copy:
+                copy.write(original.read())
+    return package_dir
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, required=True)
     parser.add_argument("--replies", type=int, required=True)
+    parser.add_argument("--package-source", required=True)
     parser.add_argument("--package-root", required=True)
     parser.add_argument("--student-files", default="")
     args = parser.parse_args(argv)
@@ -131,9 +148,11 @@ def main(argv=None):
     gc.set_threshold(100_000, 50, 1000)
     sandbox_dir = os.path.dirname(os.path.abspath(__file__))
     ops = Ops(sandbox_dir)
+    package_root = os.path.abspath(args.package_root)
+    package_dir = copy_package(os.path.abspath(args.package_source), package_root)
+    os.chdir(package_dir)
     # The submission goes LAST on sys.path: it can never shadow the standard library.
-    sys.path.append(os.path.abspath(args.package_root))
-    package_dir = os.path.join(os.path.abspath(args.package_root), "micrograd")
+    sys.path.append(package_root)
     student_files = set(filter(None, args.student_files.split(",")))
 
     requests = os.fdopen(args.requests, "rb")

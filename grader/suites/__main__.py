@@ -5,12 +5,13 @@ the results JSON. Run by `micrograder grade` as a time-limited child process."""
 import argparse
 import json
 import sys
-import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 from grader.lessons import load_lessons
 from grader.report.atomic import write_json_atomic
 from grader.sandbox.jail import Limits, SandboxUnavailable, die_with_parent
+from grader.scratch import scratch_dir
 from grader.suites.runner import run_suites
 
 
@@ -38,15 +39,20 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     try:
-        with tempfile.TemporaryDirectory(prefix="micrograder-") as tmp:
+        with workdir_of(args) as workdir:
             results = run_suites(args.submission, seed=args.seed, lessons=args.lessons,
-                                 workdir=args.workdir or Path(tmp), slot=args.slot,
+                                 workdir=workdir, slot=args.slot,
                                  limits=Limits(**args.limits))
     except SandboxUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     write_json_atomic(args.out, results)
     return 0
+
+
+def workdir_of(args):
+    """--workdir as given (whoever passed it removes it), else a scratch folder of our own."""
+    return nullcontext(args.workdir) if args.workdir else scratch_dir("runner")
 
 
 if __name__ == "__main__":
