@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field
 
 from grader.lessons import Lesson
+from grader.report.names import printable
 
 STATUSES = ("graded", "timeout", "crashed", "invalid")
 OUTCOMES = ("passed", "failed", "error", "timeout", "crashed")
@@ -62,6 +63,7 @@ class SubmissionResult:
     ignored: list[str] = field(default_factory=list)  # submission files never imported
     internal_errors: list[str] = field(default_factory=list)  # grader bugs hit by checks
     notes: list[str] = field(default_factory=list)  # how the submission was read (notebooks)
+    intake: dict = field(default_factory=dict)  # preparation: seconds, staged_mb
 
     @property
     def score(self) -> float:
@@ -73,7 +75,9 @@ class SubmissionResult:
 
 
 def one_line(text: str, limit: int = REASON_CHARS) -> str:
-    text = " ".join(str(text).split())
+    """One line of free text: whitespace runs (newlines too) become one space and every other
+    control character is shown escaped, so a name inside it cannot forge lines or escapes."""
+    text = printable(" ".join(str(text).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
