@@ -165,8 +165,13 @@ def open_regular(path: Path):
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise InvalidSubmission(f"{printable(Path(path).name)} is not a regular file")
+        raise not_regular(Path(path))
     return os.fdopen(fd, "rb")
+
+
+def not_regular(path: Path) -> InvalidSubmission:
+    return InvalidSubmission(f"{printable(path.name)} is not a regular file (a symbolic link, "
+                             "FIFO or device); the grader does not read it")
 
 
 def _special_note(entry: Entry, where: str) -> str:
@@ -380,8 +385,7 @@ def stage_files(sub_id: str, files: list[tuple[str, Path]], dest: Path,
     for name, path in sorted(chosen.items()):
         info = os.lstat(path)
         if not stat.S_ISREG(info.st_mode):
-            raise InvalidSubmission(f"{printable(path.name)} is not a regular file (a symbolic "
-                                    "link, FIFO or device); the grader does not read it")
+            raise not_regular(path)
         if name.lower().endswith(".zip"):
             zips[name] = read_zip_directory(path, budget)
         else:
@@ -479,6 +483,8 @@ def read_zip_directory(zip_path: Path, budget: Budget) -> list[zipfile.ZipInfo]:
     the end record first, so a zip claiming millions of entries is refused before zipfile
     builds an object for each."""
     name = printable(Path(zip_path).name)
+    if not stat.S_ISREG(os.lstat(zip_path).st_mode):
+        raise not_regular(Path(zip_path))
     try:
         if Path(zip_path).stat().st_size > MAX_BYTES:
             raise InvalidSubmission(f"{name} is more than {MAX_BYTES // 2**20} MB (zipped)")

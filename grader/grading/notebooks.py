@@ -337,12 +337,17 @@ def convert_notebook(nb: StudentNotebook, template: TemplateNotebook, conversion
                 f"(commented out), e.g. {removed[0][:60]!r}")
         try:
             compile(source, f"{nb.name}:{grade_id}", "exec", dont_inherit=True)
-        except PARSE_ERRORS as exc:
+        except (MemoryError, RecursionError):
+            # Python itself cannot parse it (e.g. 20,000 nested minus signs); the suites could
+            # not either, so the stub stands in and only this part scores 0.
+            conversion.notes.append(f"{nb.name}: cell {grade_id} is nested too deeply for "
+                                    "Python to parse; its stub was graded, so only that part "
+                                    "scores 0")
+            source = next(c.source for c in template.cells if c.grade_id == grade_id)
+        except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
             conversion.notes.append(f"{nb.name}: cell {grade_id} is not valid Python"
-                                    + (f" (line {line} of the cell: {exc.msg})" if line else
-                                       " (too deeply nested to parse)" if isinstance(
-                                           exc, (MemoryError, RecursionError)) else ""))
+                                    + (f" (line {line} of the cell: {exc.msg})" if line else ""))
         cleaned[grade_id] = source
     # A missing part keeps its stub, unless a cell the student wrote already defines it
     # (a stub placed after it would replace the student's code).
