@@ -203,9 +203,23 @@ def pathological_cells(subs: Path) -> Case:
 def json_bomb(subs: Path) -> Case:
     nb = notebook_json()
     nb["cells"][0].setdefault("outputs", [])
-    nb["metadata"]["junk"] = [{}] * 300_000
+    nb["metadata"]["junk"] = [{}] * 60_000
     (subs / "jsonbomb.ipynb").write_text(json.dumps(nb))
     return Case({"jsonbomb": ("invalid", "too complex")})
+
+
+def notebooks_at_the_caps(subs: Path) -> Case:
+    """The worst a readable notebook may cost the trusted side: 19 MB of output text, and
+    just under the cap on JSON objects; both are read (their outputs never are)."""
+    text = notebook_json()
+    text["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                    "text": "x" * (19 * 2**20)}]
+    objects = notebook_json()
+    objects["metadata"]["junk"] = [{}] * 49_000
+    for name, nb in (("bigtext", text), ("objects", objects)):
+        (subs / name).mkdir()
+        (subs / name / "01_derivatives.ipynb").write_text(json.dumps(nb))
+    return Case({"bigtext": ("graded", ""), "objects": ("graded", "")})
 
 
 def odd_notebooks(subs: Path) -> Case:
@@ -297,6 +311,7 @@ def traversal(subs: Path) -> Case:
 
 CORPUS = [reserved_names, control_names, undecodable_names, dot_ids_from_a_pattern, long_names,
           deep_folder_chain, deep_zip, zip_bomb, lying_zip, many_small_zips, many_files,
-          huge_sparse_file, notebook_cell_bomb, pathological_cells, json_bomb, odd_notebooks,
+          huge_sparse_file, notebook_cell_bomb, pathological_cells, json_bomb, notebooks_at_the_caps,
+          odd_notebooks,
           moodle_impersonation, lms_conflict_and_ambiguity, nbgrader_lookalike, special_files,
           traversal]

@@ -20,6 +20,7 @@ commented out, and noted, so they can never run, not even in the sandbox.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,7 +37,7 @@ MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 # costs ~100 bytes of memory for 1 byte of text), cells, and the characters of one code cell
 # (a solution cell is a few kB; `ast` needs ~1 kB of memory per character of a pathological
 # one, so a 1.5-million-line cell would take gigabytes).
-MAX_JSON_CONTAINERS = 200_000
+MAX_JSON_CONTAINERS = 50_000
 MAX_CELLS = 2_000
 MAX_CELL_CHARS = 50_000
 PARSE_ERRORS = (SyntaxError, ValueError, MemoryError, RecursionError)  # what `ast` can raise
@@ -171,7 +172,13 @@ def read_notebook(path: Path, name: str) -> StudentNotebook:
         if data.count(b"{") + data.count(b"[") > MAX_JSON_CONTAINERS:
             raise UnreadableNotebook(f"{name} is too complex to read (more than "
                                      f"{MAX_JSON_CONTAINERS} JSON objects); clear its outputs")
-        nb = _nbformat().reads(data.decode("utf-8"), as_version=4)
+        try:
+            raw = json.loads(data)  # from bytes: no decoded copy of a 20 MB text
+        except ValueError as exc:
+            raise ValueError(f"not JSON: {exc}") from None
+        del data
+        # Outputs are never read: nbformat (which copies and validates) never sees them.
+        nb = _nbformat().reads(json.dumps(_without_outputs(raw)), as_version=4)
         cells = nb.get("cells")
         if not isinstance(cells, list):
             raise ValueError("it has no list of cells")
@@ -184,6 +191,21 @@ def read_notebook(path: Path, name: str) -> StudentNotebook:
     _check_cells(name, cells)
     metadata = nb.get("metadata")
     return StudentNotebook(path, name, cells, metadata if isinstance(metadata, dict) else {})
+
+
+def _without_outputs(raw):
+    """The notebook's JSON with every cell's outputs and attachments emptied (nbformat 4 keeps
+    cells in `cells`, nbformat 3 in `worksheets[].cells`)."""
+    if not isinstance(raw, dict):
+        return raw
+    sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else []
+    for cells in [raw.get("cells"), *(w.get("cells") for w in sheets if isinstance(w, dict))]:
+        for cell in cells if isinstance(cells, list) else []:
+            if isinstance(cell, dict):
+                if "outputs" in cell:
+                    cell["outputs"] = []
+                cell.pop("attachments", None)
+    return raw
 
 
 def _check_cells(name: str, cells: list[dict]) -> None:
