@@ -211,7 +211,16 @@ def crashed_row(sub: Submission, options: GradeOptions, stage: str, exc: Excepti
     except Exception as again:
         result.reason = one_line(f"{result.reason}; no results were written "
                                  f"({type(again).__name__})")
+    try:
         return results_json(result), False
+    except Exception:  # the row must survive even a bug in the report layer
+        return bare_row(result), False
+
+
+def bare_row(result: SubmissionResult) -> dict:
+    """The least the gradebook needs for a row: status, reason, no points."""
+    return {"score": 0.0, "max_score": result.max_score,
+            "extra_data": {"status": result.status, "reason": result.reason, "lessons": {}}}
 
 
 def trusted_side_figures(summary: RunSummary) -> dict:
