@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -45,27 +44,12 @@ def tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def remove_tree(root: Path) -> None:
-    """Delete a tree without recursion (pytest's rmtree recurses and a chain is 1,200 deep)."""
-    stack = [os.fsencode(root)]
-    while stack:
-        folder = stack[-1]
-        children = [os.path.join(folder, n) for n in os.listdir(folder)]
-        dirs = [c for c in children if stat.S_ISDIR(os.lstat(c).st_mode)]
-        if dirs:
-            stack.extend(dirs)
-            continue
-        for child in children:
-            os.unlink(child)
-        os.rmdir(stack.pop())
-
-
 @pytest.fixture
 def class_folder(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     yield tmp_path, subs
-    remove_tree(subs)
+    intake_corpus.remove_tree(subs)
 
 
 @pytest.mark.parametrize("build", intake_corpus.CORPUS, ids=lambda b: b.__name__)
