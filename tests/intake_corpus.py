@@ -326,7 +326,7 @@ def traversal(subs: Path) -> Case:
 
 CORPUS = [reserved_names, control_names, undecodable_names, dot_ids_from_a_pattern, long_names,
           deep_folder_chain, deep_zip, zip_bomb, lying_zip, many_small_zips, many_files,
-          huge_sparse_file, notebook_cell_bomb, pathological_cells, json_bomb, notebooks_at_the_caps,
-          odd_notebooks,
+          huge_sparse_file, notebook_cell_bomb, pathological_cells, json_bomb,
+          notebooks_at_the_caps, odd_notebooks,
           moodle_impersonation, lms_conflict_and_ambiguity, nbgrader_lookalike, special_files,
           traversal]

@@ -9,8 +9,6 @@ import csv
 import inspect
 import json
 import os
-import re
-import shutil
 import sys
 import zipfile
 from pathlib import Path
@@ -397,3 +395,18 @@ def test_a_fault_at_any_stage_costs_that_submission_only(tmp_path, fake, monkeyp
     assert "injected fault" in rows["bob"]["reason"] or status == "invalid"
     assert not HIDDEN.search((options.out / names.GRADEBOOK).read_text())
     assert json.loads((options.out / names.RUN_FILE).read_text())["finished_at"]
+
+
+def test_the_nbgrader_export_never_writes_a_formula(tmp_path, fake):
+    from grader.report import nbgrader_export as nbx
+
+    subs = tmp_path / "subs"
+    make_submission(subs, "=1+1")
+    make_submission(subs, "alice")
+    options = fake()
+    grade_all(subs, options)
+    lessons = list(LESSONS[:2])
+    from_folder = nbx.grades_rows(nbx.read_scores(options.out), lessons)
+    from_csv = nbx.grades_rows(nbx.read_scores(options.out / names.GRADEBOOK), lessons)
+    assert from_folder == from_csv
+    assert {r["student_id"] for r in from_csv} == {"'=1+1", "alice"}

@@ -349,7 +349,8 @@ def prepare(sub: Submission, workdir: Path, notes: list[str] | None = None) -> P
     else:
         raise InvalidSubmission(f"{where} is not a folder, zip or notebook")
     if not any(_visible_name(p.name) for p in root.iterdir()):
-        raise InvalidSubmission(f"{where} is empty; expected {visible(sub.id)}/micrograd/engine.py etc.")
+        raise InvalidSubmission(f"{where} is empty; expected {visible(sub.id)}/micrograd/engine.py "
+                                "etc.")
     package = find_package(root)
     found_notebooks = notebooks.find_notebooks(root)
     if package is None and not found_notebooks:

@@ -30,10 +30,10 @@ from grader.grading.child import RUNNER, kill_running_runners, run_runner
 from grader.grading.discovery import InvalidSubmission, Submission
 from grader.grading.model import SubmissionResult, from_runner, one_line, without_runner
 from grader.lessons import Lesson
+from grader.report import names
 from grader.report.atomic import write_json_atomic, write_text_atomic
 from grader.report.feedback import render_feedback
 from grader.report.gradebook import write_gradebook
-from grader.report import names
 from grader.report.gradescope import read_results, results_json
 from grader.report.names import visible
 from grader.sandbox.jail import Limits

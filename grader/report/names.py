@@ -79,6 +79,11 @@ def for_csv(text: str, *, name: bool = False) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "'") else text
 
 
+def from_csv(cell: str) -> str:
+    """The text for_csv protected (a gradebook.csv read back): its formula quote removed."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "'") else cell
+
+
 # ---------------------------------------------------------------- the output layout
 
 def is_plain_id(sub_id: str) -> bool:
