@@ -134,13 +134,20 @@ def walk(root: Path, budget: Budget | None = None) -> list[Entry]:
     while stack:
         folder, prefix, depth = stack.pop()
         budget.check_time()
-        with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda e: e.name)
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:  # unreadable folder (permissions, a path past PATH_MAX)
+            raise InvalidSubmission(f"{budget.where}{printable(prefix)} cannot be read "
+                                    f"({exc.strerror or type(exc).__name__})") from None
         for item in entries:
             if not _visible_name(item.name):
                 continue
             rel = prefix + item.name
-            info = item.stat(follow_symlinks=False)
+            try:
+                info = item.stat(follow_symlinks=False)
+            except OSError:  # vanished since it was listed: nothing to grade there
+                continue
             if stat.S_ISDIR(info.st_mode):
                 budget.add_folder(depth + 1)
                 stack.append((Path(item.path), rel + "/", depth + 1))
