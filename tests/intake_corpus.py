@@ -113,6 +113,9 @@ def control_names(subs: Path) -> Case:
                                 "approved\x1b[2J.py": "x = 1\n"})
     rows = {n: ("graded", "") for n in names}
     rows["forge"] = ("invalid", "unsafe entry")
+    for empty in ("void\x1b[2J\n[bold]", "[red]gone\x07"):  # rows in the problem table
+        os.mkdir(subs / empty)
+        rows[empty] = ("invalid", "is empty")
     return Case(rows)
 
 

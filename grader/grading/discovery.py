@@ -253,7 +253,7 @@ def id_problem(sub_id: str) -> str:
     if sub_id in (".", ".."):
         return f"{sub_id!r} is not a student id; rename the submission after the student"
     if "/" in sub_id or "\0" in sub_id:
-        return f"the id {visible(sub_id)!r} is not a plain name; check --id-pattern"
+        return f"the id '{visible(sub_id)}' is not a plain name; check --id-pattern"
     return ""
 
 
@@ -432,8 +432,7 @@ def copy_sources(src: Path, dest: Path, budget: Budget | None = None) -> list[st
     budget = budget or Budget(printable(src.name) + "/")
     notes = []
     for entry in walk(src, budget):
-        if not entry.regular:
-            notes.append(_special_note(entry, "micrograd/"))
+        if not entry.regular:  # prepare's first walk of the submission noted it already
             continue
         if not _is_utf8(entry.rel):
             notes.append(f"micrograd/{printable(entry.rel)}: the name is not valid UTF-8; "
@@ -561,10 +560,10 @@ def _check_entry(name: str, info: zipfile.ZipInfo) -> None:
     if (entry.startswith("/") or "\\" in entry or ".." in parts or ":" in entry
             or "\0" in entry):
         raise InvalidSubmission(
-            f"{name} has an unsafe entry {printable(entry)!r} (absolute path or '..'); "
+            f"{name} has an unsafe entry '{printable(entry)}' (absolute path or '..'); "
             "zip the micrograd folder itself")
     if stat.S_ISLNK(info.external_attr >> 16):
-        raise InvalidSubmission(f"{name} has a symbolic link {printable(entry)!r}; "
+        raise InvalidSubmission(f"{name} has a symbolic link '{printable(entry)}'; "
                                 "zip real files only")
 
 

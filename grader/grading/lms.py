@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from grader.report.names import printable
+
 MOODLE = r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_[a-z]+_(?P<file>.+)$"
 CANVAS = r"^(?P<name>[^_]+)_(?:LATE_)?(?P<id>\d+)(?:_\d+)?_(?P<file>.+)$"
 ID_FIRST = r"^(?P<id>\d+)-(?P<file>.+)$"
@@ -63,8 +65,8 @@ def parse_name(filename: str, patterns: Patterns) -> tuple[str, str] | None:
 def ambiguity(filename: str, patterns: Patterns) -> str:
     """Why the default patterns cannot tell whose file this is ('' when they can)."""
     if len(patterns) == len(DEFAULT_ID_PATTERNS) and len(MOODLE_IDS.findall(filename)) > 1:
-        return (f"{filename!r} names two student ids before `_assignsubmission_`; which one is "
-                "the student's cannot be told: rename the file or pass --id-pattern")
+        return (f"'{printable(filename)}' names two student ids before `_assignsubmission_`; "
+                "whose file it is cannot be told: rename the file or pass --id-pattern")
     return ""
 
 
