@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -20,6 +21,9 @@ from pathlib import Path
 
 from grader.paths import REFERENCE_PACKAGE, STUDENT_TEMPLATE
 
+# What must never reach the terminal or a CSV: C0/C1 controls (newline and the CSV's own
+# quoting aside), DEL, zero-width and bidi formatting characters, line separators.
+HIDDEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029]")
 TEMPLATE_PACKAGE = STUDENT_TEMPLATE / "micrograd"
 DERIVATIVES_NOTEBOOK = STUDENT_TEMPLATE / "notebooks" / "01_derivatives.ipynb"
 HONEST = "honest"

@@ -23,8 +23,7 @@ from grader.grading.orchestrate import GradeOptions, grade_all
 from grader.lessons import load_lessons
 from grader.report import names
 from grading_helpers import make_submission, make_zip, write_fake_runner
-from intake_corpus import chain, notebook_json, remove_tree, solution_cells
-from test_intake_corpus import HIDDEN
+from intake_corpus import HIDDEN, chain, notebook_json, remove_tree, solution_cells
 
 LESSONS = tuple(load_lessons())
 TRICKY_IDS = ["alice", "gradebook.csv", "GRADEBOOK.CSV", "run.json", "grades.csv", ".logs", "",
