@@ -41,9 +41,9 @@ def main():
               help="Refuse to grade when the bubblewrap sandbox cannot run here.")
 @click.option("--id-pattern", default=None, metavar="REGEX",
               help="Regex with a named group `id` (optional: `file`) that finds the student id "
-                   "in the names of loose files (an LMS bulk download) [default: Canvas "
-                   "`name_12345_67890_engine.py`, Moodle `Name_12345_assignsubmission_file_x`, "
-                   "`12345-x.ipynb`].")
+                   "in the names of loose files (an LMS bulk download) [default: where each LMS "
+                   "writes it: Moodle `Full Name_12345_assignsubmission_file_x` (the number "
+                   "before `_assignsubmission_`), Canvas `name_12345_67890_x`, `12345-x`].")
 def grade(submissions_dir, out, jobs, seed, lessons, force, timeout, memory_mb, disk_mb,
           max_procs, require_sandbox, id_pattern):
     """Grade every submission in SUBMISSIONS_DIR: one folder or .zip per student (with

@@ -19,6 +19,7 @@ from grader.grading.orchestrate import (GradeOptions, check_output_dir, grade_al
                                         previous_seed)
 from grader.lessons import Lesson, LessonError, lesson_by_id, load_lessons
 from grader.report.gradebook import format_points
+from grader.report.names import for_terminal
 from grader.sandbox import jail
 
 DEFAULT_OUT = Path("grading-out")
@@ -59,7 +60,7 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
         raise click.ClickException(
             f"{submissions_dir} looks like ONE submission (it holds micrograd/); pass the folder "
             f"that holds one folder per student, e.g. {submissions_dir.resolve().parent}")
-    if not discovery.discover(submissions_dir, id_pattern):
+    if not find_submissions(submissions_dir, id_pattern):
         raise click.ClickException(
             f"{submissions_dir} holds no submissions; expected one folder or .zip per student "
             f"(e.g. {submissions_dir / 'alice' / 'micrograd' / 'engine.py'})")
@@ -81,7 +82,8 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
     if seed is None:
         seed = previous_seed(out)
         if seed is not None:
-            err.print(f"resuming the run in {out} with its seed {seed} (pass --seed to change)")
+            err.print(f"resuming the run in {for_terminal(str(out))} with its seed {seed} "
+                      "(pass --seed to change)")
         else:
             seed = new_seed()
     if worker_limits.sandbox != "require":  # loudly, once per run (run.json says it too)
@@ -93,7 +95,7 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
                   "killed", highlight=False)
     options = GradeOptions(out=out, seed=seed, lessons=lessons, jobs=jobs, force=force,
                            worker_limits=worker_limits, id_pattern=id_pattern)
-    total = len(discovery.discover(submissions_dir, id_pattern))
+    total = len(find_submissions(submissions_dir, id_pattern))
     with show.progress_bar(total, err) as on_done:
         summary = grade_all(submissions_dir, options, on_done=on_done)
 
@@ -104,8 +106,17 @@ def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | No
     console.print(f"{len(summary.results)} submissions: "
                   f"{show.status_line(summary.results, len(summary.skipped))}; seed {seed}; "
                   f"{summary.seconds:.1f} s", highlight=False)
-    console.print(f"gradebook: {out / 'gradebook.csv'}; per student: {out}/<id>/results.json "
+    shown = for_terminal(str(out))  # the instructor's path, still never read as markup
+    console.print(f"gradebook: {shown}/gradebook.csv; per student: {shown}/<id>/results.json "
                   "and feedback.html", highlight=False, soft_wrap=True)
+
+
+def find_submissions(submissions_dir: Path, id_pattern: str | None) -> list[Submission]:
+    try:
+        return discovery.discover(submissions_dir, id_pattern)
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {submissions_dir} ({exc.strerror or exc}); "
+                                   "pass a folder you can read") from None
 
 
 def sandbox_limits(timeout: float | None, memory_mb: int | None, max_procs: int | None,

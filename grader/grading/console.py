@@ -13,6 +13,7 @@ from rich.table import Table
 from grader.grading.model import STATUSES
 from grader.lessons import Lesson
 from grader.report.gradebook import format_points
+from grader.report.names import for_terminal
 
 
 @contextmanager
@@ -30,7 +31,8 @@ def progress_bar(total: int, console: Console):
             with lock:
                 status = "skipped" if skipped else (results or {}).get(
                     "extra_data", {}).get("status", "?")
-                progress.update(task, advance=1, last=f"{sub_id}: {status}")
+                progress.update(task, advance=1,
+                                last=f"{for_terminal(sub_id, name=True)}: {for_terminal(status)}")
 
         yield on_done
 
@@ -75,8 +77,9 @@ def problem_table(results: dict[str, dict | None]) -> Table | None:
     table.add_column("status")
     table.add_column("reason", overflow="fold")
     for sub_id, extra in rows:
-        table.add_row(sub_id, extra.get("status", "crashed"),
-                      extra.get("reason", "no results were written"))
+        # ids and reasons are names a student chose: never markup, never a terminal escape
+        table.add_row(for_terminal(sub_id, name=True), for_terminal(extra.get("status", "crashed")),
+                      for_terminal(extra.get("reason", "no results were written")))
     return table
 
 

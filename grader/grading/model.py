@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field
 
 from grader.lessons import Lesson
+from grader.report.names import printable
 
 STATUSES = ("graded", "timeout", "crashed", "invalid")
 OUTCOMES = ("passed", "failed", "error", "timeout", "crashed")
@@ -66,6 +67,7 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)  # how the submission was read (notebooks)
     staff_notes: list[str] = field(default_factory=list)  # restricted checks' real messages
     inputs_key: str = ""  # the per-submission part of the inputs' seed
+    intake: dict = field(default_factory=dict)  # preparation: seconds, staged_mb
 
     @property
     def score(self) -> float:
@@ -77,7 +79,9 @@ class SubmissionResult:
 
 
 def one_line(text: str, limit: int = REASON_CHARS) -> str:
-    text = " ".join(str(text).split())
+    """One line of free text: whitespace runs (newlines too) become one space and every other
+    control character is shown escaped, so a name inside it cannot forge lines or escapes."""
+    text = printable(" ".join(str(text).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -9,12 +9,14 @@ and due dates from the course's gradebook.db through nbgrader's own API.
 from __future__ import annotations
 
 import logging
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 SUBMITTED = "submitted"
-# Any of these next to submitted/ says "this is an nbgrader course", not a student called that.
-COURSE_MARKERS = ("nbgrader_config.py", "gradebook.db", "source", "release")
+# nbgrader's own files next to submitted/ say "this is an nbgrader course". Folder names never
+# do: a class folder may hold students called `submitted`, `source` or `release`.
+COURSE_MARKERS = ("nbgrader_config.py", "gradebook.db")
 GRADEBOOK_DB = "gradebook.db"
 
 
@@ -23,9 +25,16 @@ def submitted_dir(path: Path) -> Path | None:
     path = Path(path)
     submitted = path / SUBMITTED
     if submitted.is_dir() and not submitted.is_symlink() and any(
-            (path / marker).exists() for marker in COURSE_MARKERS):
+            _regular(path / marker) for marker in COURSE_MARKERS):
         return submitted
     return None
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def submission_timestamp(course: Path, student: str, assignment: str) -> str:
@@ -75,11 +84,15 @@ def lesson_assignments(course: Path) -> dict[str, str]:
         if not folder.is_dir() or folder.is_symlink():
             continue
         for assignment in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
-            for path in notebooks.find_notebooks(assignment):
+            try:
+                paths = notebooks.find_notebooks(assignment)
+            except Exception:  # too large or unreadable: no lesson is recognised from it
+                continue
+            for path in paths:
                 try:
                     lesson = notebooks.identify_lesson(notebooks.read_notebook(path, path.name),
                                                        templates)[0]
-                except notebooks.UnreadableNotebook:
+                except Exception:  # a stray or odd notebook names no assignment, nothing more
                     continue
                 if lesson and (lesson not in found or assignment.name == lesson):
                     found[lesson] = assignment.name

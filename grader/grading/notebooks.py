@@ -20,7 +20,7 @@ commented out, and noted, so they can never run, not even in the sandbox.
 from __future__ import annotations
 
 import ast
-import os
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,11 +28,19 @@ from pathlib import Path
 
 from grader.lessons import load_lessons
 from grader.paths import STUDENT_TEMPLATE
+from grader.report.names import printable
 
 TEMPLATE_NOTEBOOKS = STUDENT_TEMPLATE / "notebooks"
 # A notebook is a few hundred kB at most; outputs can be huge, but we never read them.
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
-SKIPPED_DIRS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints"}
+# What the trusted side parses is bounded before it parses it: JSON objects and arrays (each
+# costs ~100 bytes of memory for 1 byte of text), cells, and the characters of one code cell
+# (a solution cell is a few kB; `ast` needs ~1 kB of memory per character of a pathological
+# one, so a 1.5-million-line cell would take gigabytes).
+MAX_JSON_CONTAINERS = 50_000
+MAX_CELLS = 2_000
+MAX_CELL_CHARS = 50_000
+PARSE_ERRORS = (SyntaxError, ValueError, MemoryError, RecursionError)  # what `ast` can raise
 # A line IPython would run as a magic or shell command: `%...`, `!...` (not `!=`), `x = !ls`.
 MAGIC_LINE = re.compile(r"^\s*(?:%|!(?!=)|[A-Za-z_][\w.]*\s*=\s*[!%](?!=))")
 DEFINITION = re.compile(r"^(?:async\s+def|def|class)\s+([A-Za-z_]\w*)", re.MULTILINE)
@@ -103,14 +111,15 @@ def _defined_names(source: str) -> tuple[str, ...]:
     """Top-level def/class names; a cell that does not parse is read with a regex instead."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except PARSE_ERRORS:  # MemoryError: the parser's own stack (100,000 minus signs)
         return tuple(DEFINITION.findall(source))
     return tuple(node.name for node in tree.body
                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
 
 
 def _nbgrader(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
+    meta = cell.get("metadata", {})
+    meta = meta.get("nbgrader", {}) if isinstance(meta, dict) else {}
     return meta if isinstance(meta, dict) else {}
 
 
@@ -140,36 +149,82 @@ def load_templates(folder: Path = TEMPLATE_NOTEBOOKS) -> dict[str, TemplateNoteb
 
 def find_notebooks(root: Path) -> list[Path]:
     """Regular `.ipynb` files under root (symlinks are never followed: one could point at the
-    reference notebooks), skipping checkpoints and hidden folders."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
-        for filename in sorted(filenames):
-            path = Path(dirpath) / filename
-            if (filename.lower().endswith(".ipynb") and not filename.startswith(".")
-                    and path.is_file() and not path.is_symlink()):
-                found.append(path)
-    return found
+    reference notebooks), skipping checkpoints and hidden folders; the walk is iterative and
+    bounded (discovery.walk)."""
+    from grader.grading.discovery import walk  # discovery imports this module lazily too
+
+    return [entry.path for entry in walk(Path(root))
+            if entry.regular and entry.rel.lower().endswith(".ipynb")]
 
 
 def read_notebook(path: Path, name: str) -> StudentNotebook:
+    """The notebook's cells and metadata. Everything that could make parsing costly is checked
+    on the raw bytes first; cells are checked before anything parses their code."""
+    from grader.grading.discovery import open_regular
+
+    name = printable(name)
     try:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        with open_regular(path) as handle:
+            data = handle.read(MAX_NOTEBOOK_BYTES + 1)
+        if len(data) > MAX_NOTEBOOK_BYTES:
             raise UnreadableNotebook(f"{name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; "
                                      "clear its outputs and submit it again")
-        text = path.read_text(encoding="utf-8")
-        nb = _nbformat().reads(text, as_version=4)
+        if data.count(b"{") + data.count(b"[") > MAX_JSON_CONTAINERS:
+            raise UnreadableNotebook(f"{name} is too complex to read (more than "
+                                     f"{MAX_JSON_CONTAINERS} JSON objects); clear its outputs")
+        try:
+            raw = json.loads(data)  # from bytes: no decoded copy of a 20 MB text
+        except ValueError as exc:
+            raise ValueError(f"not JSON: {exc}") from None
+        del data
+        # Outputs are never read: nbformat (which copies and validates) never sees them.
+        nb = _nbformat().reads(json.dumps(_without_outputs(raw)), as_version=4)
         cells = nb.get("cells")
         if not isinstance(cells, list):
             raise ValueError("it has no list of cells")
     except UnreadableNotebook:
         raise
     except Exception as exc:  # json, nbformat and unicode errors all mean the same to a student
-        detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+        detail = printable(" ".join(str(exc).split())[:160]) or type(exc).__name__
         raise UnreadableNotebook(f"{name} is not a readable notebook ({detail})") from None
+    cells = [c for c in cells if isinstance(c, dict)]
+    _check_cells(name, cells)
     metadata = nb.get("metadata")
-    return StudentNotebook(path, name, [c for c in cells if isinstance(c, dict)],
-                           metadata if isinstance(metadata, dict) else {})
+    return StudentNotebook(path, name, cells, metadata if isinstance(metadata, dict) else {})
+
+
+def _without_outputs(raw):
+    """The notebook's JSON with every cell's outputs and attachments emptied (nbformat 4 keeps
+    cells in `cells`, nbformat 3 in `worksheets[].cells`)."""
+    if not isinstance(raw, dict):
+        return raw
+    sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else []
+    for cells in [raw.get("cells"), *(w.get("cells") for w in sheets if isinstance(w, dict))]:
+        for cell in cells if isinstance(cells, list) else []:
+            if isinstance(cell, dict):
+                if "outputs" in cell:
+                    cell["outputs"] = []
+                cell.pop("attachments", None)
+    return raw
+
+
+def _check_cells(name: str, cells: list[dict]) -> None:
+    """Refuse a notebook whose code cells the trusted side should not parse: too many, one too
+    large for `ast`, or text that cannot be written as UTF-8 (a lone surrogate)."""
+    if len(cells) > MAX_CELLS:
+        raise UnreadableNotebook(f"{name} has more than {MAX_CELLS} cells")
+    for number, cell in enumerate(cells, start=1):
+        source = cell.get("source")
+        if cell.get("cell_type") != "code" or not isinstance(source, str):
+            continue
+        if len(source) > MAX_CELL_CHARS:
+            raise UnreadableNotebook(f"{name}: cell {number} holds {len(source):,} characters "
+                                     f"(limit {MAX_CELL_CHARS:,}); a solution is a few kB")
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UnreadableNotebook(f"{name}: cell {number} holds text that is not valid "
+                                     "Unicode (a lone surrogate); retype that cell") from None
 
 
 def _code_cells(nb: StudentNotebook) -> list[tuple[int, dict]]:
@@ -187,7 +242,8 @@ def identify_lesson(nb: StudentNotebook, templates: dict[str, TemplateNotebook])
         if best and counts[best]:
             return best, how
     declared = nb.metadata.get("micrograder", {}) if isinstance(nb.metadata, dict) else {}
-    if isinstance(declared, dict) and declared.get("lesson") in templates:
+    if isinstance(declared, dict) and isinstance(declared.get("lesson"), str) \
+            and declared["lesson"] in templates:
         return declared["lesson"], "notebook metadata"
     stem = Path(nb.name).stem.lower()
     for lesson in templates:
@@ -211,7 +267,7 @@ def strip_magics(source: str) -> tuple[str, list[str]]:
     try:
         ast.parse(source)
         return source, []
-    except (SyntaxError, ValueError):
+    except PARSE_ERRORS:
         pass
     lines = source.split("\n")
     first = next((line for line in lines if line.strip()), "")
@@ -303,6 +359,13 @@ def convert_notebook(nb: StudentNotebook, template: TemplateNotebook, conversion
                 f"(commented out), e.g. {removed[0][:60]!r}")
         try:
             compile(source, f"{nb.name}:{grade_id}", "exec", dont_inherit=True)
+        except (MemoryError, RecursionError):
+            # Python itself cannot parse it (e.g. 20,000 nested minus signs); the suites could
+            # not either, so the stub stands in and only this part scores 0.
+            conversion.notes.append(f"{nb.name}: cell {grade_id} is nested too deeply for "
+                                    "Python to parse; its stub was graded, so only that part "
+                                    "scores 0")
+            source = next(c.source for c in template.cells if c.grade_id == grade_id)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
             conversion.notes.append(f"{nb.name}: cell {grade_id} is not valid Python"
@@ -331,31 +394,34 @@ def convert_notebook(nb: StudentNotebook, template: TemplateNotebook, conversion
 
 
 def convert_notebooks(paths: list[Path], root: Path,
-                      templates: dict[str, TemplateNotebook] | None = None) -> Conversion:
+                      templates: dict[str, TemplateNotebook] | None = None,
+                      check_time=None) -> Conversion:
     """Read every notebook under a submission and rebuild the modules of the lessons found.
     Two notebooks of one lesson: the one with more edited solution cells wins (ties: the last
-    by name), and the other is noted as ignored."""
+    by name), and the other is noted as ignored. A notebook that cannot be read, for whatever
+    reason, costs its own lesson only. `check_time()` raises when preparation runs too long."""
     templates = load_templates() if templates is None else templates
     conversion = Conversion()
     by_lesson: dict[str, list[tuple[StudentNotebook, int]]] = {}
     for path in paths:
-        name = path.relative_to(root).as_posix() if path != root else path.name
+        if check_time:
+            check_time()
+        name = printable(path.relative_to(root).as_posix() if path != root else path.name)
         try:
             nb = read_notebook(path, name)
-        except UnreadableNotebook as exc:
-            conversion.unreadable.append(str(exc))
-            conversion.notes.append(str(exc))
+            lesson, how = identify_lesson(nb, templates)
+            if lesson is None:
+                conversion.notes.append(f"{name}: not one of the lesson notebooks; ignored")
+                continue
+            if how not in ("grade_id", "notebook metadata"):
+                conversion.notes.append(f"{name}: recognised as lesson '{lesson}' by its {how} "
+                                        "(the nbgrader metadata is missing)")
+            sources, _ = match_cells(nb, templates[lesson])
+            stubs = {c.grade_id: c.source for c in templates[lesson].cells if c.solution}
+            score = sum(1 for g, s in sources.items() if _normal(s) != _normal(stubs[g]))
+        except Exception as exc:  # UnreadableNotebook, or content nobody foresaw
+            _unreadable(conversion, name, exc)
             continue
-        lesson, how = identify_lesson(nb, templates)
-        if lesson is None:
-            conversion.notes.append(f"{name}: not one of the lesson notebooks; ignored")
-            continue
-        if how not in ("grade_id", "notebook metadata"):
-            conversion.notes.append(f"{name}: recognised as lesson '{lesson}' by its {how} "
-                                    "(the nbgrader metadata is missing)")
-        sources, _ = match_cells(nb, templates[lesson])
-        stubs = {c.grade_id: c.source for c in templates[lesson].cells if c.solution}
-        score = sum(1 for g, s in sources.items() if _normal(s) != _normal(stubs[g]))
         by_lesson.setdefault(lesson, []).append((nb, score))
     for lesson, candidates in by_lesson.items():
         chosen = max(reversed(candidates), key=lambda item: item[1])[0]
@@ -363,9 +429,19 @@ def convert_notebooks(paths: list[Path], root: Path,
             if nb is not chosen:
                 conversion.notes.append(f"{nb.name}: another notebook for lesson '{lesson}' "
                                         f"({chosen.name}) was graded; this one was ignored")
-        conversion.lessons[lesson] = chosen.name
-        convert_notebook(chosen, templates[lesson], conversion)
+        try:
+            convert_notebook(chosen, templates[lesson], conversion)
+            conversion.lessons[lesson] = chosen.name
+        except Exception as exc:
+            _unreadable(conversion, chosen.name, exc)
     return conversion
+
+
+def _unreadable(conversion: Conversion, name: str, exc: Exception) -> None:
+    reason = str(exc) if isinstance(exc, UnreadableNotebook) else (
+        f"{name} could not be read ({type(exc).__name__}); its lesson was not graded from it")
+    conversion.unreadable.append(reason)
+    conversion.notes.append(reason)
 
 
 def merge_into_package(conversion: Conversion, package: Path,
@@ -393,7 +469,8 @@ def merge_into_package(conversion: Conversion, package: Path,
     return notes
 
 
-def add_to_package(root: Path, paths: list[Path], package: Path, *, has_package: bool) -> list[str]:
+def add_to_package(root: Path, paths: list[Path], package: Path, *, has_package: bool,
+                   check_time=None) -> list[str]:
     """Turn the notebooks found under `root` into modules of `package` (see merge_into_package)
     and return the notes. Raises UnreadableNotebook when they give nothing to grade and there
     is no package either: the one-line reason is the parse error, or what was expected."""
@@ -401,7 +478,7 @@ def add_to_package(root: Path, paths: list[Path], package: Path, *, has_package:
     if not templates:
         raise UnreadableNotebook(f"the template notebooks are missing in {TEMPLATE_NOTEBOOKS}; "
                                  "the teacher must run `micrograder generate`")
-    conversion = convert_notebooks(paths, root, templates)
+    conversion = convert_notebooks(paths, root, templates, check_time)
     if not conversion.modules and not has_package:
         if conversion.unreadable:
             raise UnreadableNotebook("; ".join(conversion.unreadable))

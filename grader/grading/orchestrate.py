@@ -4,12 +4,18 @@ submission as each finishes, then rebuild gradebook.csv from all results.json fi
 
 Resume: a submission whose results.json matches this run (same seed, same lessons, same
 submission files) is skipped and its files are left untouched, unless `force`.
+
+One boundary per submission: whatever goes wrong on the trusted side for one submission
+(fingerprint, staging, notebooks, grading, writing) becomes that submission's row with a status
+and a one-line reason; the run goes on and always writes gradebook.csv and run.json. Every path
+under --out comes from grader/report/names.py (names are data).
 """
 from __future__ import annotations
 
 import json
 import os
 import queue
+import resource
 import secrets
 import tempfile
 import threading
@@ -24,19 +30,21 @@ from grader.grading.child import RUNNER, kill_running_runners, run_runner
 from grader.grading.discovery import InvalidSubmission, Submission
 from grader.grading.model import SubmissionResult, from_runner, one_line, without_runner
 from grader.lessons import Lesson
+from grader.report import names
 from grader.report.atomic import write_json_atomic, write_text_atomic
 from grader.report.feedback import render_feedback
 from grader.report.gradebook import write_gradebook
 from grader.report.gradescope import read_results, results_json
+from grader.report.names import visible
 from grader.sandbox.jail import Limits
 from grader.scratch import scratch_dir
 
 # Wall-clock seconds a submission may use beyond the sum of its lessons' time budgets
 # (process start-up, pytest collection, worker restarts) before its runner is killed.
 SUBMISSION_MARGIN = 30.0
-RUN_FILE = "run.json"
-GRADEBOOK = "gradebook.csv"
-LOGS = ".logs"  # ids never start with a dot, so this cannot clash with a student's folder
+RUN_FILE = names.RUN_FILE
+GRADEBOOK = names.GRADEBOOK
+LOGS = names.LOGS  # no submission folder starts with a dot (names.submission_folder)
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,10 @@ class GradeOptions:
             "submission_timeout_seconds": self.timeout,
             "lesson_time_budgets": {lesson.id: lesson.time_budget for lesson in self.lessons},
             "max_submission_files": discovery.MAX_FILES,
+            "max_submission_folders": discovery.MAX_FOLDERS,
             "max_submission_bytes": discovery.MAX_BYTES,
+            "max_submission_depth": discovery.MAX_DEPTH,
+            "prepare_seconds": discovery.PREPARE_SECONDS,
             **self.worker_limits.as_dict(),
         }
 
@@ -79,7 +90,7 @@ def new_seed() -> int:
 
 def previous_run(out: Path) -> dict | None:
     """run.json of an earlier run into the same output folder, if any."""
-    data = read_json(Path(out) / RUN_FILE)
+    data = read_json(names.output_path(out, RUN_FILE))
     return data if isinstance(data, dict) else None
 
 
@@ -104,7 +115,7 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
         "limits": options.limits(),
         "started_at": _now(),
     }
-    write_json_atomic(out / RUN_FILE, run_info)  # first, so a killed run can be resumed
+    write_json_atomic(names.output_path(out, RUN_FILE), run_info)  # first: a killed run resumes
 
     summary = RunSummary(results={sub.id: None for sub in subs})
     slots: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -112,33 +123,20 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
         slots.put(slot)
 
     def work(sub: Submission) -> None:
+        stage = ["finding it"]  # what the trusted side was doing, for the row if it fails
         try:
-            digest = discovery.fingerprint(sub)
-        except OSError:  # unreadable files: prepare() meets them too and says so in the row
-            digest = ""
-        existing = read_results(out / sub.id / "results.json")
-        if existing and not options.force and is_complete(existing, sub.id, options, digest):
-            summary.results[sub.id] = existing
-            summary.skipped.append(sub.id)
-            skipped = True
-        else:
-            if stopping.is_set():
-                return
-            slot = slots.get()
-            try:
-                result = grade_submission(sub, options, digest=digest, slot=slot)
-            finally:
-                slots.put(slot)
-            if stopping.is_set():  # its runner was killed by the interruption: not a result
-                return
-            try:
-                summary.results[sub.id] = write_outputs(out / sub.id, result)
-            except OSError:  # e.g. a full disk: the gradebook row says no results were written
-                summary.results[sub.id] = None
-            summary.graded.append(sub.id)
-            skipped = False
+            outcome = grade_or_resume(sub, options, slots, stopping, stage)
+        except Exception as exc:  # the boundary: this submission's row, never the whole run
+            outcome = crashed_row(sub, options, stage[0], exc)
+        if outcome is None:  # interrupted: nothing is written for a submission in flight
+            return
+        summary.results[sub.id], skipped = outcome
+        (summary.skipped if skipped else summary.graded).append(sub.id)
         if on_done:
-            on_done(sub.id, summary.results[sub.id], skipped)
+            try:
+                on_done(sub.id, summary.results[sub.id], skipped)
+            except Exception:  # a display problem must not cost a grade (Ctrl-C still stops)
+                pass
 
     # Interrupted (Ctrl-C): stop at once, write nothing for the submissions in flight, and
     # leave every finished result as it is, so the same command resumes the run.
@@ -155,21 +153,107 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
     finally:
         pool.shutdown(wait=True)
 
-    write_gradebook(out / GRADEBOOK, summary.results, list(options.lessons))
+    write_gradebook(names.output_path(out, GRADEBOOK), summary.results, list(options.lessons))
     summary.seconds = time.monotonic() - started
     # The runner reports the limits it enforced (per request, per worker); record them too.
     limits = next((r["extra_data"]["limits"] for r in summary.results.values()
                    if r and r["extra_data"].get("limits")), options.limits())
-    write_json_atomic(out / RUN_FILE, {**run_info, "limits": limits,
-                                       "finished_at": _now(),
-                                       "graded": len(summary.graded),
-                                       "skipped": len(summary.skipped)})
+    write_json_atomic(names.output_path(out, RUN_FILE), {
+        **run_info, "limits": limits, "finished_at": _now(), "graded": len(summary.graded),
+        "skipped": len(summary.skipped), "trusted_side": trusted_side_figures(summary)})
     return summary
 
 
+def grade_or_resume(sub: Submission, options: GradeOptions, slots: queue.SimpleQueue,
+                    stopping: threading.Event, stage: list[str]) -> tuple[dict, bool] | None:
+    """(results.json data, skipped) for one submission, or None when interrupted. `stage[0]`
+    names the step in progress, for the row if a step raises."""
+    out = Path(options.out)
+    stage[0] = "fingerprinting it"
+    digest, not_fingerprinted = fingerprint_or_reason(sub)
+    stage[0] = "reading its earlier results"
+    existing = read_results(names.submission_path(out, sub.id, "results.json"))
+    if existing and not options.force and is_complete(existing, sub.id, options, digest):
+        return existing, True
+    if stopping.is_set():
+        return None
+    stage[0] = "grading it"
+    slot = slots.get()
+    try:
+        result = grade_submission(sub, options, digest=digest, slot=slot)
+    finally:
+        slots.put(slot)
+    if stopping.is_set():  # its runner was killed by the interruption: not a result
+        return None
+    if not_fingerprinted:
+        result.notes.append(f"not fingerprinted ({not_fingerprinted}): regraded on every run")
+    stage[0] = "writing its results"
+    return write_outputs(out, result), False
+
+
+def fingerprint_or_reason(sub: Submission) -> tuple[str, str]:
+    """(digest, '') or ('', why not). Fails closed: without a digest that covers every name and
+    byte, a submission never counts as unchanged."""
+    try:
+        return discovery.fingerprint(sub), ""
+    except (InvalidSubmission, OSError) as exc:
+        return "", one_line(str(exc) or type(exc).__name__, 200)
+
+
+def crashed_row(sub: Submission, options: GradeOptions, stage: str, exc: Exception
+                ) -> tuple[dict, bool]:
+    """The row of a submission whose grading failed on the trusted side: written like any
+    result when possible, else kept in memory so the gradebook still says why."""
+    result = without_runner(sub.id, "crashed", f"grader error while {stage}: "
+                            f"{type(exc).__name__}: {one_line(str(exc), 150)}",
+                            list(options.lessons), seed=options.seed)
+    try:
+        return write_outputs(Path(options.out), result), False
+    except Exception as again:
+        result.reason = one_line(f"{result.reason}; no results were written "
+                                 f"({type(again).__name__})")
+    try:
+        return results_json(result), False
+    except Exception:  # the row must survive even a bug in the report layer
+        return bare_row(result), False
+
+
+def bare_row(result: SubmissionResult) -> dict:
+    """The least the gradebook needs for a row: status, reason, no points."""
+    return {"score": 0.0, "max_score": result.max_score,
+            "extra_data": {"status": result.status, "reason": result.reason, "lessons": {}}}
+
+
+def trusted_side_figures(summary: RunSummary) -> dict:
+    """What the grading process itself used (its runners and workers not counted): peak
+    memory, and the slowest and largest staging of one submission."""
+    intakes = [r["extra_data"].get("intake") or {} for r in summary.results.values() if r]
+    return {
+        "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
+        "max_prepare_seconds": max((i.get("seconds", 0.0) for i in intakes), default=0.0),
+        "max_staged_mb": max((i.get("staged_mb", 0.0) for i in intakes), default=0.0),
+    }
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident memory since it started. /proc's VmHWM, because ru_maxrss
+    also counts the parent's memory copied at fork, before exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def is_complete(data: dict, sub_id: str, options: GradeOptions, digest: str) -> bool:
+    """Finished for this run: same student, seed, lessons and files. Without a digest (the
+    submission could not be fingerprinted) nothing is ever complete."""
     extra = data["extra_data"]
-    return (extra.get("student_id") == sub_id
+    return (bool(digest)
+            and extra.get("student_id") == visible(sub_id)
             and extra.get("seed") == options.seed
             and list(extra["lessons"]) == [lesson.id for lesson in options.lessons]
             and extra.get("submission_digest") == digest)
@@ -189,16 +273,28 @@ def grade_submission(sub: Submission, options: GradeOptions, *, digest: str = ""
             except InvalidSubmission as exc:
                 result = without_runner(sub.id, "invalid", str(exc), lessons, seed=options.seed,
                                         execution_time=time.monotonic() - started, digest=digest)
-                result.notes = notes
+                result.notes, result.intake = one_lines(notes), intake_figures(Path(tmp), started)
                 return result
+            intake = intake_figures(Path(tmp), started)
             result = grade_package(sub.id, package, options, workdir=tmp, digest=digest,
                                    slot=slot, started=started)
-            result.notes = notes
+            result.notes, result.intake = one_lines(notes), intake
             return result
     except Exception as exc:  # a grader bug must cost this submission only, and say so
         return without_runner(sub.id, "crashed", f"grader error: {type(exc).__name__}: "
                               f"{one_line(str(exc), 150)}", lessons, seed=options.seed,
                               execution_time=time.monotonic() - started, digest=digest)
+
+
+def intake_figures(staging: Path, started: float) -> dict:
+    """What preparing one submission took: seconds since `started`, MB in its staging folder."""
+    return {"seconds": round(time.monotonic() - started, 3),
+            "staged_mb": round(discovery.staged_bytes(staging) / 2**20, 3)}
+
+
+def one_lines(notes: list[str]) -> list[str]:
+    """Notes quote names a student chose: one line each, nothing hidden."""
+    return [one_line(note, 1000) for note in notes]
 
 
 def grade_package(sub_id: str, package: Path, options: GradeOptions, *, workdir: Path,
@@ -226,20 +322,22 @@ def grade_package(sub_id: str, package: Path, options: GradeOptions, *, workdir:
     return result
 
 
-def write_outputs(folder: Path, result: SubmissionResult) -> dict:
+def write_outputs(out: Path, result: SubmissionResult) -> dict:
     """feedback.html first, results.json last: a results.json on disk means the submission
     is finished. The runner's own log (which may quote hidden test source) and what restricted
     checks really said go to <out>/.logs/ (staff only), away from the per-student folders that
-    may be handed out."""
-    log = folder.parent / LOGS / f"{result.id}.log"
+    may be handed out. Every path comes from names.py, so no id can name a run-level file or a
+    place outside --out."""
+    log = names.log_path(out, result.id)
     staff = "".join(f"held back from the student: {note}\n" for note in result.staff_notes)
     if result.runner_log or staff:
         write_text_atomic(log, staff + result.runner_log)
     else:
         log.unlink(missing_ok=True)
-    write_text_atomic(folder / "feedback.html", render_feedback(result))
+    write_text_atomic(names.submission_path(out, result.id, "feedback.html"),
+                      render_feedback(result))
     data = results_json(result)
-    write_json_atomic(folder / "results.json", data)
+    write_json_atomic(names.submission_path(out, result.id, "results.json"), data)
     return data
 
 

@@ -12,6 +12,7 @@ import jinja2
 
 from grader.grading.model import SubmissionResult
 from grader.report.gradebook import format_points
+from grader.report.names import printable, visible
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +25,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["points"] = format_points
+    env.filters["visible"] = visible  # names are data: ids and file names show every character
+    env.filters["printable"] = printable
     return env
 
 

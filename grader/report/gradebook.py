@@ -8,6 +8,7 @@ from pathlib import Path
 
 from grader.lessons import Lesson
 from grader.report.atomic import write_text_atomic
+from grader.report.names import for_csv
 
 
 def gradebook_rows(results: dict[str, dict | None], lessons: list[Lesson]) -> list[dict]:
@@ -15,13 +16,13 @@ def gradebook_rows(results: dict[str, dict | None], lessons: list[Lesson]) -> li
     only happens when the grader itself was stopped; the row says so rather than vanish)."""
     rows = []
     for sub_id, data in results.items():
-        row = {"id": inert(sub_id)}
+        row = {"id": for_csv(sub_id, name=True)}
         if data is None:
             row.update(status="crashed", reason="no results were written; rerun the grader")
             per_lesson = {}
         else:
             extra = data["extra_data"]
-            row.update(status=extra.get("status", ""), reason=inert(extra.get("reason", "")))
+            row.update(status=extra.get("status", ""), reason=for_csv(extra.get("reason", "")))
             per_lesson = extra.get("lessons", {})
         for lesson in lessons:
             row[lesson.id] = format_points(per_lesson.get(lesson.id, {}).get("points", 0.0))
@@ -41,9 +42,9 @@ def write_gradebook(path: Path, results: dict[str, dict | None], lessons: list[L
 
 
 def inert(text: str) -> str:
-    """Text a spreadsheet shows as text: a cell starting with = + - @ (or a tab/CR) would be read
-    as a formula, and ids and reasons carry names a student chose (folder and file names)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Text a spreadsheet shows as text (grader/report/names.py: for_csv): ids and reasons
+    carry names a student chose (folder and file names)."""
+    return for_csv(text)
 
 
 def format_points(value) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.grading.model import SubmissionResult
+from grader.grading.model import SubmissionResult, one_line
+from grader.report.names import visible
 
 SCHEMA = "micrograder-results/1"
 
@@ -55,9 +56,9 @@ def results_json(result: SubmissionResult) -> dict:
         "tests": tests,
         "extra_data": {
             "schema": SCHEMA,
-            "student_id": result.id,
+            "student_id": visible(result.id),  # names are data: never a raw control character
             "status": result.status,
-            "reason": result.reason,
+            "reason": one_line(result.reason),
             "seed": result.seed,
             "inputs_key": result.inputs_key,
             "lessons": {
@@ -75,7 +76,8 @@ def results_json(result: SubmissionResult) -> dict:
             "suite_seconds": round(result.suite_seconds, 3),
             "ignored_files": result.ignored,
             "internal_errors": result.internal_errors,
-            "notes": result.notes,
+            "notes": _lines(result.notes),
+            "intake": result.intake,
             "limits": result.limits,
         },
     }
@@ -96,9 +98,17 @@ def read_results(path: Path) -> dict | None:
 
 
 def _summary(result: SubmissionResult) -> str:
+    """The text Gradescope shows on top: the score line, then one line per note. Reasons and
+    notes quote names a student chose, so each is forced onto one line with nothing hidden:
+    a file name holding a newline cannot forge a line such as "100 / 100 points"."""
     text = f"{_points(result.score):g} / {_points(result.max_score):g} points ({result.status})"
-    text = f"{text}: {result.reason}" if result.reason else text
-    return "\n".join([text, *result.notes])
+    reason = one_line(result.reason)
+    text = f"{text}: {reason}" if reason else text
+    return "\n".join([text, *_lines(result.notes)])
+
+
+def _lines(notes: list[str]) -> list[str]:
+    return [one_line(note, 1000) for note in notes]
 
 
 def _points(value: float) -> float:

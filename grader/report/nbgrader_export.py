@@ -21,6 +21,7 @@ from grader.grading import nbgrader_course
 from grader.lessons import Lesson
 from grader.report.atomic import write_text_atomic
 from grader.report.gradescope import read_results
+from grader.report.names import for_csv, from_csv
 
 COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
            "email", "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -69,7 +70,8 @@ def read_scores(source: Path) -> Scores:
     lessons = fields[fields.index("reason") + 1: fields.index("total")] if "reason" in fields \
         else fields[2: fields.index("total")]
     try:
-        points = {row["id"]: {lesson: float(row[lesson] or 0) for lesson in lessons} for row in rows}
+        points = {from_csv(row["id"]): {lesson: float(row[lesson] or 0) for lesson in lessons}
+                  for row in rows}
     except ValueError as exc:
         raise ExportError(f"{source}: a points column is not a number ({exc})") from None
     return Scores(points, lessons)
@@ -97,7 +99,7 @@ def grades_rows(scores: Scores, lessons: list[Lesson], course: Path | None = Non
                 "duedate": info.duedates.get(assignment, ""),
                 "timestamp": nbgrader_course.submission_timestamp(course, student, assignment)
                 if course else "",
-                "student_id": student,
+                "student_id": for_csv(student),  # never a formula in a spreadsheet
                 "last_name": person.get("last_name", ""),
                 "first_name": person.get("first_name", ""),
                 "email": person.get("email", ""),
