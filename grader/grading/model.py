@@ -13,7 +13,6 @@ from grader.lessons import Lesson
 STATUSES = ("graded", "timeout", "crashed", "invalid")
 OUTCOMES = ("passed", "failed", "error", "timeout", "crashed")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-REASON_CHARS = 300
 
 
 @dataclass
@@ -76,9 +75,13 @@ class SubmissionResult:
         return sum(lesson.max_points for lesson in self.lessons)
 
 
-def one_line(text: str, limit: int = REASON_CHARS) -> str:
+def one_line(text: str, limit: int | None = None) -> str:
+    """`text` on one line (whitespace collapsed), whole unless a `limit` is asked for.
+
+    Reasons stay whole: feedback.html wraps them, and the gradebook's cell needs no bound (a
+    reason is the grader's words about at most six lessons, each bounded where it is made)."""
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def from_runner(sub_id: str, data: dict, lessons: list[Lesson], *, seed: int,
