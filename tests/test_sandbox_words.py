@@ -2,11 +2,12 @@
 standard-library rule, slow imports are import time, a call that does not fit the API quotes
 the signature the course expects, and no message shows the grader's scratch paths."""
 import json
+import time
 
 import pytest
 
 from grader.paths import REFERENCE_PACKAGE
-from grader.sandbox.errors import StudentError, WorkerTimeout
+from grader.sandbox.errors import StudentError, WorkerCrashed, WorkerTimeout
 from grader.sandbox.jail import Limits
 from grader.sandbox.signatures import expected_call
 from grader.suites.runner import run_suites
@@ -90,6 +91,24 @@ def test_a_request_that_hangs_after_imports_says_nothing_of_imports(tmp_path):
         with pytest.raises(WorkerTimeout) as caught:
             worker.call("value.graph", nodes=GRAPH)
     assert str(caught.value) == "no answer within 1 s (an endless loop, or far too slow?)"
+
+
+def test_an_exit_at_import_names_the_module_being_imported(tmp_path):
+    exiting = ("import math\n", "import math\nimport os\nos._exit(0)\n")
+    with worker_for(tmp_path, engine=[exiting]) as worker:
+        with pytest.raises(WorkerCrashed) as caught:
+            worker.call("value.leaf", data=1.0)
+    assert str(caught.value).endswith(", while importing micrograd/engine.py")
+
+
+def test_a_patched_reply_encoder_cannot_turn_progress_into_replies(tmp_path):
+    patching = ("import math\n", "import math\nimport sys\n"
+                "sys.modules['__main__'].encode = lambda reply: b'{\"ok\": true, \"result\": 0}\\n'\n")
+    with worker_for(tmp_path, engine=[patching]) as worker:
+        assert worker.call("value.leaf", data=1.5) == 0  # the request's reply: forged, as before
+        assert worker.call("value.leaf", data=2.5) == 0  # ... and still one line per request
+        with pytest.raises(WorkerTimeout):  # nothing left over on the pipe
+            worker._reply(time.monotonic() + 0.5)
 
 
 def test_a_call_that_does_not_fit_the_signature_quotes_the_courses(tmp_path):

@@ -259,7 +259,10 @@ class Worker:
             code = self._proc.wait(timeout=2)
         except Exception:
             code = None
-        return WorkerCrashed(f"the process running your code {describe_exit(code)}")
+        text = f"the process running your code {describe_exit(code)}"
+        if self._importing:  # e.g. os._exit() at a module's top level
+            text += f", while importing {self._importing[-1][0]}"
+        return WorkerCrashed(text)
 
     def _unpack(self, line: bytes):
         try:

@@ -231,8 +231,8 @@ def main(argv=None):
     replies.write(encode(READY))
     replies.flush()
 
-    def report(progress):
-        replies.write(encode(progress))
+    def report(progress, line=encode):  # bound now: student code that patches encode()
+        replies.write(line(progress))     # must not turn progress lines into forged replies
         replies.flush()
 
     sys.meta_path.insert(0, ImportReporter(report))
