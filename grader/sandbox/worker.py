@@ -65,9 +65,9 @@ class Ops:
 class Package:
     """Where the assembled `micrograd` package lives, and which of its files are the student's."""
 
-    def __init__(self, root, student_files, harness_dir):
-        self.root = os.path.abspath(root)
-        self.dir = os.path.join(self.root, "micrograd")
+    def __init__(self, package_dir, student_files, harness_dir):
+        self.dir = os.path.abspath(package_dir)
+        self.root = os.path.dirname(self.dir)
         self.student_files = set(student_files)
         self.harness_dir = harness_dir
 
@@ -141,8 +141,14 @@ class ImportReporter:
     hears when each one's top-level code starts and ends, so that a timeout while importing is
     reported as import time (e.g. a module that trains at import)."""
 
-    def __init__(self, report):
-        self.report = report
+    def __init__(self, replies):
+        self.replies = replies
+        self.encode = encode  # bound now: student code that patches encode() must not turn
+        # progress lines into forged replies
+
+    def report(self, progress):
+        self.replies.write(self.encode(progress))
+        self.replies.flush()
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname != "micrograd" and not fullname.startswith("micrograd."):
@@ -176,7 +182,9 @@ def encode(reply):
     return (json.dumps(reply, default=_describe) + "\n").encode()
 
 
-def serve(ops, requests, replies, package):
+def serve(ops, requests, replies, package_dir, student_files):
+    package = Package(package_dir, student_files, ops.sandbox_dir)
+    sys.meta_path.insert(0, ImportReporter(replies))
     for line in requests:
         try:
             request = json.loads(line)
@@ -221,8 +229,8 @@ def main(argv=None):
     ops = Ops(sandbox_dir)
     # The submission goes LAST on sys.path: it can never shadow the standard library.
     sys.path.append(os.path.abspath(args.package_root))
-    package = Package(args.package_root, filter(None, args.student_files.split(",")),
-                      sandbox_dir)
+    package_dir = os.path.join(os.path.abspath(args.package_root), "micrograd")
+    student_files = set(filter(None, args.student_files.split(",")))
 
     requests = os.fdopen(args.requests, "rb")
     replies = os.fdopen(args.replies, "wb")
@@ -230,13 +238,7 @@ def main(argv=None):
     # student's doing, while a death before this line is the grader's (or the sandbox's).
     replies.write(encode(READY))
     replies.flush()
-
-    def report(progress, line=encode):  # bound now: student code that patches encode()
-        replies.write(line(progress))     # must not turn progress lines into forged replies
-        replies.flush()
-
-    sys.meta_path.insert(0, ImportReporter(report))
-    serve(ops, requests, replies, package)
+    serve(ops, requests, replies, package_dir, student_files)
 
 
 if __name__ == "__main__":
