@@ -75,9 +75,9 @@ def import_failure(exc, root):
     if isinstance(exc, SyntaxError):
         where = f"{relative(exc.filename or '?', root)}, line {exc.lineno}"
         return f"{where} does not compile: {exc.msg}"
-    frames = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
-    mine = [f"{relative(path, root)}, line {line}" for path, line in frames
-            if relative(path, root).startswith("micrograd")]
+    places = [f"{relative(frame.f_code.co_filename, root)}, line {line}"
+              for frame, line in traceback.walk_tb(exc.__traceback__)]
+    mine = [place for place in places if place.startswith("micrograd")]
     where = f" ({mine[-1]})" if mine else ""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"importing micrograd failed: {type(exc).__name__}: {message}{where}"
