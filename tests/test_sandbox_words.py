@@ -7,6 +7,8 @@ import time
 import pytest
 
 from grader.paths import REFERENCE_PACKAGE
+from grader.sandbox.assemble import assemble_package, read_assembly
+from grader.sandbox.client import Worker
 from grader.sandbox.errors import StudentError, WorkerCrashed, WorkerTimeout
 from grader.sandbox.jail import Limits
 from grader.sandbox.signatures import expected_call
@@ -186,3 +188,17 @@ def test_graded_messages_never_show_the_graders_scratch_paths(tmp_path):
     assert failed and all("micrograd/derivatives.py in " in c["message"] for c in failed)
     text = json.dumps(results)
     assert str(tmp_path) not in text and "/tmp/" not in text
+
+
+def test_a_syntax_error_in_a_helper_module_names_it_relatively(tmp_path):
+    package = submission_from_reference(
+        tmp_path / "submission", {"nn.py": [("import random\n",
+                                             "import random\nfrom .helpers import scale\n")]},
+        files={"helpers.py": "def scale(:\n"})
+    dest = assemble_package(package, "nn", tmp_path / "assembled")
+    with Worker(dest, student_files=read_assembly(dest).student) as worker:
+        with pytest.raises(StudentError) as caught:
+            worker.call("nn.parameters", model=NEURON)
+    text = str(caught.value)
+    assert text.startswith("your code raised SyntaxError: ") and "helpers.py, line 1" in text
+    assert "micrograd/nn.py, line 8" in text and "/tmp" not in text and str(tmp_path) not in text
