@@ -148,3 +148,15 @@ def test_template_python_needs_only_the_stdlib_and_pytest():
 def test_student_pytest_ini_puts_the_package_on_the_path():
     ini = (STUDENT_TEMPLATE / "pytest.ini").read_text()
     assert re.search(r"^pythonpath\s*=\s*\.$", ini, re.M)
+
+
+def test_the_standard_library_rule_is_stated_in_the_readme_and_lesson_1():
+    """design.md: the grading environment is the student's, the standard library only; the
+    README and lesson 1's notebook say so (and name numpy, the usual culprit)."""
+    first = min(LESSONS, key=lambda lesson: lesson.order)
+    notebook = nbformat.read(STUDENT_TEMPLATE / "notebooks" / student_notebook_name(first), 4)
+    texts = {"README.md": (STUDENT_TEMPLATE / "README.md").read_text(encoding="utf-8"),
+             "lesson 1": "\n".join(cell.source for cell in notebook.cells
+                                   if cell.cell_type == "markdown")}
+    for where, text in texts.items():
+        assert "Standard library only" in text and "numpy" in text, where

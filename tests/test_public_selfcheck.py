@@ -17,16 +17,19 @@ LESSONS = load_lessons()
 N_TESTS = sum(len(public_tests((l.folder / f"test_{l.id}.py").read_text(), l.id)[1]) for l in LESSONS)
 
 
-def run_selfcheck(tmp_path, package):
-    """Copy the template, put `package` in as micrograd/, run `python -m pytest` in it."""
+def run_selfcheck(tmp_path, package, *args, extra_tests=None):
+    """Copy the template, put `package` in as micrograd/ (and `extra_tests`, name -> text, in
+    tests/), run `python -m pytest` in it."""
     folder = tmp_path / "my-course"
     shutil.copytree(STUDENT_TEMPLATE, folder, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
     shutil.rmtree(folder / "micrograd")
     shutil.copytree(package, folder / "micrograd", ignore=shutil.ignore_patterns("__pycache__"))
+    for name, text in (extra_tests or {}).items():
+        (folder / "tests" / name).write_text(text)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # nothing but pytest itself
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=report.xml"],
-                          cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=report.xml",
+                           *args], cwd=folder, env=env, capture_output=True, text=True, timeout=300)
     cases = ET.parse(folder / "report.xml").getroot().iter("testcase")
     outcomes = {}
     for case in cases:
@@ -71,3 +74,70 @@ def test_every_public_test_calls_a_stub_of_its_own_lesson(tmp_path, lesson):
     earlier = {t: o for t, o in outcomes.items() if int(t.split("_")[1]) < lesson.order}
     assert own and all("NotImplementedError" in o for o in own.values()), own
     assert all(o == "passed" for o in earlier.values()), earlier
+
+
+def broken_copy(tmp_path, module, line="def broken(:\n"):
+    """The reference with `line` (a syntax error) appended to micrograd/<module>.py."""
+    package = tmp_path / "broken"
+    shutil.copytree(REFERENCE_PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(package / f"{module}.py", "a") as handle:
+        handle.write(line)
+    return package
+
+
+def lesson_of(test_id):
+    return next(l for l in LESSONS if test_id.startswith(f"tests.test_{l.order:02d}_{l.id}::"))
+
+
+def test_a_module_that_does_not_compile_fails_only_its_lesson(tmp_path):
+    proc, outcomes = run_selfcheck(tmp_path, broken_copy(tmp_path, "derivatives"))
+    assert len(outcomes) == N_TESTS
+    lines = len((REFERENCE_PACKAGE / "derivatives.py").read_text().splitlines()) + 1
+    reason = f"micrograd/derivatives.py, line {lines} does not compile: "
+    for test, outcome in outcomes.items():
+        if lesson_of(test).id == "derivatives":
+            assert outcome.startswith(reason), (test, outcome)
+        else:
+            assert outcome == "passed", (test, outcome)
+    first = LESSONS[0]
+    n_first = sum(lesson_of(t) == first for t in outcomes)
+    assert f"all {n_first} failed: {reason}" in proc.stdout
+    assert "micrograd self-check" in proc.stdout and "Interrupted" not in proc.stdout
+
+
+def test_a_broken_engine_fails_the_lessons_that_import_it_and_no_other(tmp_path):
+    proc, outcomes = run_selfcheck(tmp_path, broken_copy(tmp_path, "engine"))
+    assert len(outcomes) == N_TESTS
+    failed = {lesson_of(t).id for t, o in outcomes.items() if o != "passed"}
+    assert "value" in failed and "derivatives" not in failed
+    assert all("micrograd/engine.py, line" in o for o in outcomes.values() if o != "passed")
+    assert "micrograd self-check" in proc.stdout
+
+
+def test_the_table_prints_when_a_test_file_cannot_be_collected(tmp_path):
+    edited = {"test_98_edited.py": '"""Edited"""\ndef test_x(:\n',
+              "test_99_edited.py": '"""Edited too"""\nimport pytest\n\n\n'
+                                   '@pytest.mark.parametrize("x", [1])\ndef test_y(z):\n    pass\n'}
+    proc, outcomes = run_selfcheck(tmp_path, REFERENCE_PACKAGE, extra_tests=edited)
+    assert [o for t, o in outcomes.items() if "edited" not in t] == ["passed"] * N_TESTS
+    assert "micrograd self-check" in proc.stdout
+    assert "failed test_98_edited: tests/test_98_edited.py, line 2 does not compile" in proc.stdout
+    assert "not collected: tests/test_99_edited.py: Failed: In test_y: function uses no argument" \
+        in proc.stdout
+    assert f"{N_TESTS:>6}  {N_TESTS + 1:>2}" in proc.stdout  # test_y was never collected
+
+
+def test_an_untouched_template_prints_one_line_per_failure(tmp_path):
+    proc, _ = run_selfcheck(tmp_path, STUDENT_TEMPLATE / "micrograd")
+    lines = proc.stdout.splitlines()
+    # pytest's header (about 10 lines) and a progress line per lesson; the table: its header,
+    # a row per lesson with a line per failed test under it, the total, a hint; the last line.
+    # Was 600 lines of tracebacks.
+    assert len(lines) <= 12 + 2 * len(LESSONS) + N_TESTS + 4, proc.stdout
+    assert not any(marker in proc.stdout for marker in ("Traceback", "raise NotImplementedError",
+                                                        "_____", "short test summary"))
+    failed = [line for line in lines if line.startswith("    failed test_")]
+    assert len(failed) == N_TESTS
+    assert all(line.endswith(")") and "NotImplementedError (micrograd/" in line for line in failed)
+    verbose = run_selfcheck(tmp_path / "v", STUDENT_TEMPLATE / "micrograd", "-v")[0]
+    assert "raise NotImplementedError" in verbose.stdout  # details on request

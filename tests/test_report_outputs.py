@@ -150,3 +150,21 @@ def test_gradebook_cells_a_student_names_never_become_spreadsheet_formulas():
     rows = gradebook_rows({"=HYPERLINK(\"http://x\")": results_json(result()), "+1": None}, LESSONS)
     assert [row["id"] for row in rows] == ["'=HYPERLINK(\"http://x\")", "'+1"]
     assert inert("alice") == "alice" and inert("@sum") == "'@sum" and inert("-2") == "'-2"
+
+
+def test_long_reasons_are_whole_and_on_one_line():
+    """Reasons are never cut with "…": the HTML wraps them (CSS), the gradebook keeps them."""
+    data = runner_data()
+    long_reason = ("micrograd/nn.py, line 4: SyntaxError: " + "word " * 120 + "THE END\n"
+                   "second line")
+    for lesson_id in ("nn", "losses"):
+        data["lessons"][lesson_id] = {"status": "invalid", "reason": long_reason}
+    graded = from_runner("dora", data, LESSONS, seed=7, execution_time=1.0)
+    flat = " ".join(long_reason.split())
+    assert "\n" not in graded.reason and graded.reason.count(flat) == 2
+    assert "…" not in graded.reason
+    html = render_feedback(graded)
+    assert html.count(flat) == 4  # twice in the header, once in each lesson
+    assert "overflow-wrap" in html
+    row = gradebook_rows({"dora": results_json(graded)}, LESSONS)[0]
+    assert row["reason"] == graded.reason

@@ -41,7 +41,7 @@ def test_student_exception_names_only_the_students_file(tmp_path):
         with pytest.raises(StudentError) as caught:
             worker.call("value.graph", nodes=[["leaf", 1.0], ["add", 0, 0]])
         assert caught.value.exc_type == "ZeroDivisionError"
-        assert caught.value.where.startswith("engine.py, line ") and "__add__" in caught.value.where
+        assert caught.value.where.startswith("micrograd/engine.py, line ") and "__add__" in caught.value.where
         # the worker survives a student exception
         assert worker.call("value.leaf", data=1.5)["data"] == 1.5
         assert worker.starts == 1
@@ -57,7 +57,7 @@ def test_reference_frames_are_never_named(tmp_path):
         with pytest.raises(StudentError) as caught:
             worker.call("nn.forward", model={"kind": "neuron", "nin": 2}, weights=[1, 2, 3],
                         inputs=[[1.0, 1.0]])
-    assert caught.value.where.startswith("nn.py, line ")
+    assert caught.value.where.startswith("micrograd/nn.py, line ")
     assert "engine" not in str(caught.value)
 
 

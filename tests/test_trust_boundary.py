@@ -104,8 +104,9 @@ def test_no_channel_carried_anything_from_a_restricted_worker(run):
     own_stack = [t["output"] for t in results["tests"] if t["name"].endswith(WHOLE_STACK)]
     texts = student_texts(run["out"], "exfil")
     for name, text in texts.items():
-        for output in own_stack:
-            text = text.replace(html.unescape(output), "").replace(output, "")
+        for output in own_stack:  # as HTML shows it, as it is, as results.json escapes it
+            for shown in (html.unescape(output), output, json.dumps(output, ensure_ascii=False)[1:-1]):
+                text = text.replace(shown, "")
         assert exfiltrate.MARK not in text, name  # messages, type names, strings, file names
         assert str(int(exfiltrate.MAGIC)) not in text, name  # returned numbers
     results = json.loads((run["out"] / "exfil" / "results.json").read_text())

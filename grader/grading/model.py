@@ -14,7 +14,6 @@ from grader.report.names import printable
 STATUSES = ("graded", "timeout", "crashed", "invalid")
 OUTCOMES = ("passed", "failed", "error", "timeout", "crashed")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-REASON_CHARS = 300
 
 
 @dataclass
@@ -78,11 +77,14 @@ class SubmissionResult:
         return sum(lesson.max_points for lesson in self.lessons)
 
 
-def one_line(text: str, limit: int = REASON_CHARS) -> str:
-    """One line of free text: whitespace runs (newlines too) become one space and every other
-    control character is shown escaped, so a name inside it cannot forge lines or escapes."""
+def one_line(text: str, limit: int | None = None) -> str:
+    """One line of free text, whole unless a `limit` is asked for: whitespace runs (newlines
+    too) become one space and every other control character is shown escaped, so a name inside
+    it cannot forge lines or escapes. Reasons stay whole: feedback.html wraps them, and the
+    gradebook's cell needs no bound (a reason is the grader's words about at most six lessons,
+    each bounded where it is made)."""
     text = printable(" ".join(str(text).split()))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def from_runner(sub_id: str, data: dict, lessons: list[Lesson], *, seed: int,

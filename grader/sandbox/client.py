@@ -17,12 +17,15 @@ import time
 from pathlib import Path
 
 from grader.sandbox import jail
-from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
+from grader.sandbox.errors import (BadReply, StudentError, WorkerCrashed, WorkerTimeout,
+                                   import_timeout, request_timeout)
 from grader.sandbox.jail import Limits
+from grader.sandbox.signatures import expected_call
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 REPLY_CAP = 32 * 1024 * 1024  # bytes; a longer reply is garbage
+PROGRESS_CAP = 1000  # bytes; the worker's progress lines are short
 CRASHES_BEFORE_GIVING_UP = 3
 
 
@@ -82,6 +85,8 @@ class Worker:
         self._last_crash = ""
         self._proc = None
         self._capture = None
+        self._importing = []  # (module, monotonic start) of imports begun and not yet ended
+        self._import_seconds = 0.0  # time this call spent in imports that ended
 
     # -- process management -------------------------------------------------------------
     def _start(self):
@@ -155,16 +160,17 @@ class Worker:
         line = (json.dumps({"op": op, "args": args}) + "\n").encode()
         started = time.monotonic()
         deadline = started + limit
+        self._importing, self._import_seconds = [], 0.0
         try:
             if self._proc is None:
                 self._start()
                 self._await_ready(deadline)
             self._send(line, deadline)
-            reply = self._receive(deadline)
+            reply = self._reply(deadline)
             self.crash_streak = 0  # it answered: alive
         except WorkerTimeout:
             self._stop()
-            raise WorkerTimeout(f"no answer within {limit:.3g} s (an endless loop, or far too slow?)")
+            raise self._timeout(limit) from None
         except (WorkerCrashed, BadReply) as exc:
             self._stop()
             self.crash_streak += 1
@@ -212,6 +218,29 @@ class Worker:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
 
+    def _reply(self, deadline: float) -> bytes:
+        """The request's reply line, after the worker's progress lines (imports begun and
+        ended, which say how a timeout is worded)."""
+        while True:
+            line = self._receive(deadline)
+            progress = _progress(line)
+            if progress is None:
+                return line
+            if "importing" in progress:
+                self._importing.append((progress["importing"], time.monotonic()))
+            elif self._importing:
+                _, began = self._importing.pop()
+                if not self._importing:  # nested imports are inside the outer one's time
+                    self._import_seconds += time.monotonic() - began
+
+    def _timeout(self, limit: float) -> WorkerTimeout:
+        """A timeout in the student's words: import time when a module's top-level code was
+        still running, else a slow request (noting the import time it included)."""
+        if self._importing:
+            module = self._importing[-1][0]  # the innermost: the one whose code was running
+            return import_timeout(module, time.monotonic() - self._importing[0][1])
+        return request_timeout(limit, self._import_seconds)
+
     def _await_ready(self, deadline: float):
         """The worker's first line says it is set up; dying before it is not the student's
         fault (no student code has been imported yet): a HarnessError."""
@@ -234,7 +263,10 @@ class Worker:
             code = self._proc.wait(timeout=2)
         except Exception:
             code = None
-        return WorkerCrashed(f"the process running your code {describe_exit(code)}")
+        text = f"the process running your code {describe_exit(code)}"
+        if self._importing:  # e.g. os._exit() at a module's top level
+            text += f", while importing {self._importing[-1][0]}"
+        return WorkerCrashed(text)
 
     def _unpack(self, line: bytes):
         try:
@@ -248,8 +280,31 @@ class Worker:
             return reply["result"]
         kind = reply.get("kind")
         if kind == "student":
-            raise StudentError(*(str(reply.get(k, ""))[:400] for k in ("exc_type", "message", "where")))
+            exc_type, message, where, missing = (
+                str(reply.get(k) or "")[:400] for k in ("exc_type", "message", "where", "missing"))
+            # A TypeError raised where the grader calls the API: the call did not fit the
+            # student's signature, so quote the one the course expects.
+            at_call = reply.get("call_site") is True and exc_type == "TypeError"
+            raise StudentError(exc_type, message, where, missing=missing,
+                               expected=expected_call(message) if at_call else "")
         if kind == "request":
             raise HarnessError(str(reply.get("message", ""))[:400])
         self._stop()
         raise BadReply("the process running your code sent a malformed reply")
+
+
+def _progress(line: bytes) -> dict | None:
+    """A worker's progress line ({"importing": "micrograd/nn.py"} or {"imported": ...}) as a
+    dict, or None for anything else (a reply). Checked by prefix first: replies can be large."""
+    if len(line) > PROGRESS_CAP or not line.startswith(b'{"import'):
+        return None
+    try:
+        progress = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(progress, dict) or len(progress) != 1:
+        return None
+    (key, module), = progress.items()
+    if key not in ("importing", "imported") or not isinstance(module, str):
+        return None
+    return {key: module[:100]}

@@ -11,13 +11,19 @@ size-capped tmpfs in the OS sandbox), and imports it from there with that folder
 First line written, once set up: {"ready": true}
 Request:  {"op": "value.graph", "args": {...}}
 Replies:  {"ok": true, "result": <plain JSON>}
-          {"ok": false, "kind": "student", "exc_type": ..., "message": ..., "where": ...}
+          {"ok": false, "kind": "student", "exc_type": ..., "message": ..., "where": ...,
+           "missing": ..., "call_site": ...}   (facts only: errors.StudentError words them)
           {"ok": false, "kind": "request", "message": ...}   (a grader bug: bad op or spec)
-The trusted side treats every reply as untrusted data and validates it.
+Progress: {"importing": "micrograd/nn.py"} / {"imported": "micrograd/nn.py"} around the top-level
+          code of each package module, before the request's reply (a timeout there is import
+          time, not a slow request).
+The trusted side treats every reply as untrusted data and validates it. Paths in messages are
+relative to the submission (`micrograd/...`), never the grader's scratch folders.
 """
 import argparse
 import gc
 import importlib
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -59,24 +65,115 @@ class Ops:
         return module.OPS[op]
 
 
-def _safe_text(obj):
+class Package:
+    """Where the assembled `micrograd` package lives, and which of its files are the student's."""
+
+    def __init__(self, package_dir, student_files, harness_dir):
+        self.dir = os.path.abspath(package_dir)
+        self.root = os.path.dirname(self.dir)
+        self.student_files = set(student_files)
+        self.harness_dir = harness_dir
+
+    def relative(self, text):
+        """`text` with the package's scratch location written as the student knows it:
+        '/tmp/micrograder-.../nn/micrograd/nn.py' -> 'micrograd/nn.py'."""
+        for root in dict.fromkeys((self.root, os.path.realpath(self.root))):
+            text = text.replace(os.path.join(root, "micrograd"), "micrograd")
+            text = text.replace(root + os.sep, "").replace(root, ".")
+        return text
+
+
+def _safe_text(obj, package=None):
     try:
         text = str(obj)
     except BaseException:  # a hostile __str__ must not take the worker down
         text = "<unprintable>"
+    if package is not None:
+        text = package.relative(text)
     return text if len(text) <= MESSAGE_CAP else text[:MESSAGE_CAP] + "..."
 
 
-def _student_location(exc, package_dir, student_files):
-    """'engine.py, line 42, in backward' for the deepest frame in one of the student's files
-    (frames in reference modules are never named)."""
+def _student_location(exc, package):
+    """'micrograd/engine.py, line 42, in backward' (or 'micrograd/nn.py, line 3' at a module's
+    top level) for the deepest frame in one of the student's files (frames in reference
+    modules are never named)."""
     where = ""
     for frame, lineno in traceback.walk_tb(exc.__traceback__):
         path = frame.f_code.co_filename
         name = os.path.basename(path)
-        if os.path.dirname(os.path.abspath(path)) == package_dir and name in student_files:
-            where = f"{name}, line {lineno}, in {frame.f_code.co_name}"
+        if os.path.dirname(os.path.abspath(path)) == package.dir and name in package.student_files:
+            where = f"micrograd/{name}, line {lineno}"
+            if frame.f_code.co_name != "<module>":
+                where += f", in {frame.f_code.co_name}"
     return where
+
+
+def _missing_module(exc):
+    """What a failed import was missing: 'numpy' (a top-level module that is not in the
+    standard library: the grader does not have it), 'micrograd.x' (a package module), or ''."""
+    if not isinstance(exc, ModuleNotFoundError) or not isinstance(exc.name, str):
+        return ""
+    top = exc.name.split(".")[0]
+    if top == "micrograd":
+        return exc.name
+    return "" if top in sys.stdlib_module_names else top
+
+
+def _raised_at_call_site(exc, package):
+    """Whether the exception was raised in the grader's own request code (ops_*.py, specs.py):
+    a TypeError there comes from calling the student's API with the course's signature."""
+    frames = list(traceback.walk_tb(exc.__traceback__))
+    if not frames:
+        return False
+    path = os.path.abspath(frames[-1][0].f_code.co_filename)
+    return os.path.dirname(path) == package.harness_dir and os.path.basename(path) != "worker.py"
+
+
+def student_error(exc, package):
+    """The reply for anything the student's code raised: the facts, in submission paths."""
+    return {"ok": False, "kind": "student",
+            "exc_type": _safe_text(type(exc).__name__),
+            "message": _safe_text(exc, package),
+            "where": _student_location(exc, package),
+            "missing": _missing_module(exc),
+            "call_site": isinstance(exc, TypeError) and _raised_at_call_site(exc, package)}
+
+
+class ImportReporter:
+    """A sys.meta_path entry for the package: its modules load exactly as usual, and the client
+    hears when each one's top-level code starts and ends, so that a timeout while importing is
+    reported as import time (e.g. a module that trains at import)."""
+
+    def __init__(self, replies):
+        self.replies = replies
+        self.encode = encode  # bound now: student code that patches encode() must not turn
+        # progress lines into forged replies
+
+    def report(self, progress):
+        self.replies.write(self.encode(progress))
+        self.replies.flush()
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "micrograd" and not fullname.startswith("micrograd."):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and type(spec.loader) is importlib.machinery.SourceFileLoader:
+            spec.loader = _ReportingLoader(spec.loader.name, spec.loader.path, self.report)
+        return spec
+
+
+class _ReportingLoader(importlib.machinery.SourceFileLoader):
+    def __init__(self, fullname, path, report):
+        super().__init__(fullname, path)
+        self.report = report
+
+    def exec_module(self, module):
+        shown = f"micrograd/{os.path.basename(self.path)}"
+        self.report({"importing": shown})
+        try:
+            super().exec_module(module)
+        finally:
+            self.report({"imported": shown})
 
 
 def _describe(obj):
@@ -89,6 +186,8 @@ def encode(reply):
 
 
 def serve(ops, requests, replies, package_dir, student_files):
+    package = Package(package_dir, student_files, ops.sandbox_dir)
+    sys.meta_path.insert(0, ImportReporter(replies))
     for line in requests:
         try:
             request = json.loads(line)
@@ -102,10 +201,7 @@ def serve(ops, requests, replies, package_dir, student_files):
             except ops.request_error as exc:
                 reply = {"ok": False, "kind": "request", "message": _safe_text(exc)}
             except BaseException as exc:  # anything the student's code raised (incl. SystemExit)
-                reply = {"ok": False, "kind": "student",
-                         "exc_type": _safe_text(type(exc).__name__),
-                         "message": _safe_text(exc),
-                         "where": _student_location(exc, package_dir, student_files)}
+                reply = student_error(exc, package)
         try:
             data = encode(reply)
         except BaseException as exc:  # e.g. a result nested too deeply to serialise
