@@ -183,3 +183,19 @@ def test_replay_an_edited_submission_gets_fresh_inputs_an_unchanged_one_the_same
         handle.write("\n# answers copied from my feedback\n")
     edited = _value_messages(subs, tmp_path / "out3")
     assert len(edited) == len(first) and not set(edited) & set(first)  # fresh inputs everywhere
+
+
+def test_a_restricted_lesson_still_states_the_standard_library_rule(tmp_path):
+    """The rule is shown when the student's own files confirm the import (a restricted worker's
+    word alone is not taken)."""
+    from grader.suites.runner import run_suites
+    from sandbox_helpers import submission_from_reference
+
+    package = submission_from_reference(tmp_path / "sub", {
+        "engine.py": [("_local_grads=(1 - t * t,)", "_local_grads=(1 + t * t,)")],  # lesson 2 bug
+        "nn.py": [("import random\n", "import random\n\nimport numpy\n")]})
+    results = run_suites(package, seed=1, lessons=["value", "nn"], workdir=tmp_path / "work")
+    nn = [c for c in results["checks"] if c["lesson"] == "nn"]
+    assert nn and all(c["restricted"] for c in nn)
+    assert all(c["message"].startswith("micrograd/nn.py, line 9 imports numpy, which the grader "
+                                       "does not have") for c in nn), nn[0]["message"]

@@ -18,6 +18,7 @@ Two rules of the trust boundary (design.md) live here:
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import sys
@@ -32,7 +33,8 @@ from grader.paths import REFERENCE_PACKAGE
 from grader.sandbox.assemble import (assemble_package, read_assembly, split_extras,
                                      stack_modules)
 from grader.sandbox.client import Budget, Worker
-from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout
+from grader.sandbox.errors import (BadReply, StudentError, WorkerCrashed, WorkerTimeout,
+                                   missing_module_text)
 from grader.sandbox.jail import Limits, use_sandbox
 from grader.suites.checks import CheckFailed
 from grader.suites.conftest import RUN
@@ -63,6 +65,8 @@ def compile_errors(submission: Path, modules) -> str:
                     "(fix it so the file compiles)")
         except (ValueError, UnicodeDecodeError) as exc:
             return f"{shown} cannot be read as Python source ({exc.__class__.__name__})"
+        except (MemoryError, RecursionError):  # e.g. 20,000 nested minus signs
+            return f"{shown} is nested too deeply for Python to compile (simplify it)"
     return ""
 
 
@@ -104,12 +108,33 @@ def classify(exc: BaseException) -> tuple[str, str]:
     return "error", INTERNAL_ERROR
 
 
-def restricted_message(exc: BaseException) -> str:
+def import_in_student_files(submission: Path, module: str) -> str:
+    """'micrograd/nn.py, line 3' where one of the submission's own files imports top-level
+    `module` ('' if none does): found here, from the files, never from what a worker said."""
+    for path in sorted(Path(submission).glob("*.py")):
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+        for node in ast.walk(tree):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
+                     [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0
+                     and node.module else [])
+            if any(name.split(".")[0] == module for name in names):
+                return f"micrograd/{path.name}, line {node.lineno}"
+    return ""
+
+
+def restricted_message(exc: BaseException, submission: Path) -> str:
     """What a restricted check may say about what it raised: the grader's own words only."""
     if isinstance(exc, CheckFailed):
         return exc.restricted_text() or "your code did not give the expected result"
     if isinstance(exc, StudentError):
-        return "your code raised an exception"
+        # The standard-library rule, when the student's own files confirm the import (the
+        # module name a restricted worker reports is no more than a claim).
+        missing = exc.missing.split(".")[0] if not exc.missing.startswith("micrograd.") else ""
+        where = import_in_student_files(submission, missing) if missing else ""
+        return missing_module_text(missing, where) if where else "your code raised an exception"
     if isinstance(exc, WorkerTimeout):
         return "your code did not answer in time"
     if isinstance(exc, WorkerCrashed):
@@ -284,7 +309,7 @@ class SuiteRun:
                       + "".join(traceback.format_exception(exc)), file=sys.stderr)
             if record["restricted"]:
                 self.staff_notes.append(f"{record['id']} ({call.when}): {message}")
-                message = restricted_message(exc)
+                message = restricted_message(exc, self.submission)
             if record["outcome"] == "passed":
                 record["outcome"], record["message"] = outcome, message
         if call.when == "teardown" and record["outcome"] == "passed":
