@@ -20,11 +20,13 @@ BACKWARD = '''        ### BEGIN SOLUTION
 '''
 
 
-def worker_for(tmp_path, lesson="value", limits=Limits(), budget=None, **edits):
-    """A Worker on the reference with `edits` ({file: [(old, new)]}) assembled for `lesson`."""
+def worker_for(tmp_path, lesson="value", limits=Limits(), budget=None, whole_stack=False,
+               **edits):
+    """A Worker on the reference with `edits` ({file: [(old, new)]}) assembled for `lesson`
+    (`whole_stack`: every module the lesson needs from the submission)."""
     package = submission_from_reference(tmp_path / "submission",
                                         {f"{k}.py": v for k, v in edits.items()})
-    dest = assemble_package(package, lesson, tmp_path / "assembled")
+    dest = assemble_package(package, lesson, tmp_path / "assembled", whole_stack=whole_stack)
     return Worker(dest, limits=limits, budget=budget, student_files=read_assembly(dest).student)
 
 

@@ -2,6 +2,7 @@
 standard-library rule, slow imports are import time, a call that does not fit the API quotes
 the signature the course expects, and no message shows the grader's scratch paths."""
 import json
+import re
 import time
 
 import pytest
@@ -55,7 +56,7 @@ def test_training_at_import_is_reported_as_import_time(tmp_path):
         with pytest.raises(WorkerTimeout) as caught:
             worker.call("value.graph", nodes=GRAPH)
     text = str(caught.value)
-    assert text.startswith("your package took more than 1.")
+    assert re.match(r"your package took more than [12](\.\d)? s to import", text), text
     assert "(micrograd/engine.py was still running its top-level code)" in text
     assert 'under `if __name__ == "__main__":`' in text
 
@@ -64,7 +65,8 @@ def test_training_at_import_is_reported_as_import_time(tmp_path):
 def test_a_slow_import_inside_another_names_the_module_that_was_running(tmp_path):
     slow = ("import math\n", "import math\nimport time\ntime.sleep(60)\n")
     mine = tmp_path / "mine"
-    with worker_for(mine, lesson=None, limits=Limits(request_timeout=2.0), engine=[slow]) as worker:
+    with worker_for(mine, lesson="nn", whole_stack=True, limits=Limits(request_timeout=2.0),
+                    engine=[slow]) as worker:
         with pytest.raises(WorkerTimeout) as caught:  # nn.py imports engine.py, which sleeps
             worker.call("nn.parameters", model=NEURON)
     assert "(micrograd/engine.py was still running" in str(caught.value)
