@@ -515,10 +515,19 @@ def benchmark(student, reference, rng, n, noise, options):
 
 
 def starting_weights(student, seed, nouts):
+    """The parameters of the package's MLP(2, nouts) after random.seed(seed). Like every reply
+    they could be forged: they must at least look like the API's start (distinct weights in
+    [-1, 1], biases 0), so that no trivial start (all zeros) makes the runs easy to fake."""
+    what = f"random.seed({seed}); MLP(2, {nouts}).parameters()"
     reply = as_record(student.call("training.initial_parameters", seed=seed, nouts=nouts),
-                      ("parameters",), f"random.seed({seed}); MLP(2, {nouts})")
-    return as_floats(reply["parameters"], floatnet.n_parameters(2, nouts),
-                     f"random.seed({seed}); MLP(2, {nouts}).parameters()")
+                      ("parameters",), what)
+    params = as_floats(reply["parameters"], floatnet.n_parameters(2, nouts), what)
+    layers = floatnet.layers(params, 2, nouts)
+    weights = [w for layer in layers for ws, _ in layer for w in ws]
+    check(all(b == 0 for layer in layers for _, b in layer)
+          and all(-1 <= w <= 1 for w in weights) and len(set(weights)) == len(weights),
+          f"{what}: expected distinct weights drawn from uniform(-1, 1) and biases 0.0")
+    return params
 
 
 def confirm_rows(student, reference, rows, call, data, options):
