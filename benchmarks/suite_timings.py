@@ -75,14 +75,14 @@ def time_requests():
 
     X, y = moons(300)
     timed("train, 80 points x 20 epochs", ops.train_model, X_train=X[:80], y_train=y[:80],
-          X_val=X[80:100], y_val=y[80:100], X_eval=X[100:], model={"nouts": [8, 8, 1], "seed": 3},
+          X_val=X[80:100], y_val=y[80:100], model={"nouts": [8, 8, 1], "seed": 3},
           optimizer={"kind": "Adam", "lr": 0.05}, epochs=20, batch_size=8)
-    X, y = moons(60)
-    timed("benchmark_optimizers, 48 x 5 epochs", ops.benchmark, X_train=X[:48], y_train=y[:48],
-          X_val=X[48:], y_val=y[48:], options={"lr": 0.005, "epochs": 5, "batch_size": 4, "seed": 5})
+    X, y = moons(30)
+    timed("benchmark_optimizers, 24 x 3 epochs", ops.benchmark, X_train=X[:24], y_train=y[:24],
+          X_val=X[24:], y_val=y[24:], options={"epochs": 3, "batch_size": 64, "seed": 5})
     X, y = moons(32)
     timed("full-batch train, 24 x 5 epochs", ops.train_model, X_train=X[:24], y_train=y[:24],
-          X_val=X[24:], y_val=y[24:], X_eval=[], model={"nouts": [4, 4, 1], "seed": 3},
+          X_val=X[24:], y_val=y[24:], model={"nouts": [4, 4, 1], "seed": 3},
           optimizer={"kind": "SGD", "lr": 0.2}, epochs=5, batch_size=24)
     timed("make_moons(6000)", ops.moons, n_samples=6000, noise=0.5, seed=1)
 

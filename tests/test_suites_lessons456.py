@@ -50,7 +50,7 @@ def test_whole_stack_with_a_closure_engine_passes(tmp_path):
 
 
 class RecordingWorker:
-    """Stands in for a worker: records every request and answers with plausible scores."""
+    """Stands in for a worker: records every request and answers with an untrained model."""
 
     def __init__(self):
         self.requests = []
@@ -60,8 +60,8 @@ class RecordingWorker:
         epochs = args["epochs"]
         return {"history": {"train_loss": [1.0] * epochs, "val_loss": [1.0] * epochs,
                             "val_accuracy": [0.5] * epochs, "best_val_loss": 1.0, "best_epoch": 0},
-                "val_scores": [0.5] * len(args["X_val"]), "eval_scores": [0.5] * len(args["X_eval"]),
-                "weights": []}
+                "parameters": args["model"]["weights"],
+                "model": {"class_kept": True, "same_parameters": True}}
 
 
 def suite_module():
@@ -71,14 +71,15 @@ def suite_module():
     return test_training
 
 
-def test_held_back_labels_never_reach_the_worker(reference):
+def test_held_back_points_never_reach_the_worker(reference):
     test_training = suite_module()
     worker = RecordingWorker()
     test_training.heldout_accuracy(worker, reference, random.Random(1), "a run")
     [(op, args)] = worker.requests
     run = test_training.RUN
     assert op == "training.train"
-    assert len(args["X_eval"]) == run["n_eval"]
+    points = [k for k, v in args.items() if k.startswith("X")]
     labelled = [k for k, v in args.items() if k.startswith("y")]
-    assert labelled == ["y_train", "y_val"]
-    assert len(args["y_train"]) + len(args["y_val"]) == run["n_train"] + run["n_val"]
+    assert points == ["X_train", "X_val"] and labelled == ["y_train", "y_val"]
+    assert len(args["X_train"]) == len(args["y_train"]) == run["n_train"]
+    assert len(args["X_val"]) == len(args["y_val"]) == run["n_val"]

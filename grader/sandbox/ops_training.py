@@ -1,9 +1,10 @@
 """Worker ops for lesson 6 (data and training). Stdlib only, imports `micrograd`.
 
-The worker only ever receives points it may see: the training and validation data, and for the
-held-back evaluation points their coordinates WITHOUT labels. It returns what the student's code
-produced (data, splits, batches, scores, History fields); every judgement is made on the trusted
-side.
+The worker only ever receives points it may see: the training and validation data (held-back
+evaluation points stay on the trusted side). It returns what the student's code produced (data,
+splits, batches, History fields, benchmark rows, trained parameters as plain numbers); every
+judgement is made on the trusted side, which recomputes what it grades: nothing returned here is
+believed because the student's code said so.
 """
 import random
 
@@ -79,14 +80,9 @@ def _build(module, spec, *args):
     return getattr(module, spec["kind"])(*args, **options)
 
 
-def train_model(X_train, y_train, X_val, y_val, X_eval, model, optimizer, epochs, batch_size,
-                loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
-    """Build an MLP (from a seed, or with grader-set weights), train it with the student's
-    train(), and return the History fields, the scores of X_val and X_eval and the final
-    weights."""
-    from micrograd import optim
+def _model(model):
+    """The MLP of a request: built after random.seed(seed), or given the grader's weights."""
     from micrograd.nn import MLP
-    from micrograd.train import train
 
     random.seed(model.get("seed", 0))
     net = MLP(2, list(model["nouts"]))
@@ -96,10 +92,27 @@ def train_model(X_train, y_train, X_val, y_val, X_eval, model, optimizer, epochs
             raise ValueError("the MLP has an unexpected number of parameters")
         for p, w in zip(params, model["weights"]):
             p.data = w
-    opt = _build(optim, optimizer, net.parameters())
+    return net
+
+
+def train_model(X_train, y_train, X_val, y_val, model, optimizer, epochs, batch_size,
+                loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
+    """Build an MLP, train it with the student's train(), and return the History fields, the
+    trained parameters (in the API's order, read from the Value objects built here) and what
+    this process can observe about the model afterwards. The trusted side judges the model by
+    the parameters alone: it never sees a score computed here."""
+    from micrograd import optim
+    from micrograd.nn import MLP
+    from micrograd.train import train
+
+    net = _model(model)
+    params = net.parameters()
+    opt = _build(optim, optimizer, params)
     sched = _build(optim, scheduler, opt) if scheduler else None
     history = train(net, opt, X_train, y_train, X_val, y_val, epochs=epochs, batch_size=batch_size,
                     loss=loss, alpha=alpha, scheduler=sched, clip_norm=clip_norm)
+    after = net.parameters()
+    same = len(after) == len(params) and all(a is b for a, b in zip(after, params))
     return {
         "history": {
             "train_loss": list(history.train_loss),
@@ -108,10 +121,15 @@ def train_model(X_train, y_train, X_val, y_val, X_eval, model, optimizer, epochs
             "best_val_loss": history.best_val_loss,
             "best_epoch": history.best_epoch,
         },
-        "val_scores": [net(x).data for x in X_val],
-        "eval_scores": [net(x).data for x in X_eval],
-        "weights": [p.data for p in net.parameters()],
+        "parameters": [p.data for p in params],
+        "model": {"class_kept": type(net) is MLP, "same_parameters": same},
     }
+
+
+def initial_parameters(seed, nouts):
+    """The starting weights of benchmark_optimizers' protocol: random.seed(seed), then an MLP
+    built with the package's nn (the order of its draws is the student's choice)."""
+    return {"parameters": [p.data for p in _model({"seed": seed, "nouts": nouts}).parameters()]}
 
 
 def benchmark(X_train, y_train, X_val, y_val, options):
@@ -131,5 +149,6 @@ OPS = {
     "training.batches": batch_list,
     "training.accuracy": score_accuracy,
     "training.train": train_model,
+    "training.initial_parameters": initial_parameters,
     "training.benchmark": benchmark,
 }
