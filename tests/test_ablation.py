@@ -1,11 +1,13 @@
 """Every check depends only on the API it declares, and every API name is observed by a check.
 
 For each public name of the student API (design.md: every operation, class, method, function
-and module), the reference is graded with that one name deleted. Only the checks whose `uses`
-marker declares the name (or a part of it, or the module or class holding it) may lose points,
-and at least one must. Deleting works as a student's missing code does: a module file is
-absent; a module-level class or function is `del`eted after the module ran; a method answers
-AttributeError (a descriptor, so inherited methods such as zero_grad disappear too).
+and module), the reference is graded with that one name taken away, as a student who has not
+written it yet would hand it in. Only the checks whose `uses` marker declares the name (or a part
+of it, or the module holding it) may lose points, and at least one must. Taking away works as
+missing work does: a module file is absent; a module-level function or class is the template's
+stub (it raises NotImplementedError when called, so `from .data import batches` in another
+module still imports); a method answers AttributeError (a descriptor, so inherited methods such
+as zero_grad disappear too).
 """
 from __future__ import annotations
 
@@ -53,6 +55,11 @@ class _Ablated:
 
     def __get__(self, obj, owner=None):
         raise AttributeError("ablated by the test")
+
+
+def _not_written(*args, **kwargs):
+    """A module-level function or class not written yet: the template's stub."""
+    raise NotImplementedError()
 '''
 LESSON_OF_MODULE = {m: lesson.id for lesson in load_lessons() for m in lesson.modules}
 ORDER = {lesson.id: lesson.order for lesson in load_lessons()}
@@ -64,7 +71,7 @@ def ablate(package: Path, name: str) -> None:
     if not rest:
         path.unlink()
     elif len(rest) == 1:
-        path.write_text(path.read_text() + f"\n\ndel {rest[0]}\n")
+        path.write_text(path.read_text() + MISSING + f"\n{rest[0]} = _not_written\n")
     else:
         cls, method = rest
         path.write_text(path.read_text() + MISSING + f"\n{cls}.{method} = _Ablated()\n")

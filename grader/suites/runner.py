@@ -187,8 +187,8 @@ class SuiteRun:
                used_by: str | None = None) -> Worker:
         """The worker for a lesson (None: the student's whole stack), started lazily once.
         `used_by`: the node id of the check asking (its messages follow the worker's rules)."""
-        if lesson_id is not None and self.invalid.get(lesson_id):
-            raise LessonInvalid(self.invalid[lesson_id])
+        if lesson_id is not None:
+            self.require_compiling_modules(lesson_id, used_by)
         if lesson_id is None:  # the stack lesson `budget_of` needs, never derivatives.py
             reason = compile_errors(self.submission, stack_modules(self.submission, budget_of))
             if reason:
@@ -213,6 +213,19 @@ class SuiteRun:
     def outcome(self, check_id: str) -> str | None:
         """The outcome so far of the check `check_id` ("value/test_forward[tanh]"), if it ran."""
         return next((r["outcome"] for r in self.records.values() if r["id"] == check_id), None)
+
+    def require_compiling_modules(self, lesson_id: str, nodeid: str | None) -> None:
+        """LessonInvalid when a module of the lesson that the check uses (its `uses` marker;
+        every module of the lesson without one) is missing or does not compile: a broken
+        train.py costs the checks of train(), not those of make_moons."""
+        modules = self.lessons[lesson_id].modules
+        declared = self.records.get(nodeid, {}).get("uses") if nodeid else None
+        if declared:
+            used = {name.split(".")[0] for name in declared}
+            modules = [m for m in modules if m in used]
+        reason = compile_errors(self.submission, modules)
+        if reason:
+            raise LessonInvalid(reason)
 
     def full_marks(self, lesson_id: str) -> bool:
         """Whether every check of `lesson_id` has passed in this run (it must have run)."""

@@ -247,7 +247,7 @@ def test_batches(student, rng):
 # --- accuracy -------------------------------------------------------------------------------------
 
 @pytest.mark.points(1)
-@pytest.mark.uses("train.accuracy")
+@pytest.mark.uses("train.accuracy", "data.batches")  # train.py imports batches as it loads
 def test_accuracy(student, rng):
     """accuracy: the fraction of points whose predicted class (score > 0 -> +1) is their label"""
     for _ in range(2):
