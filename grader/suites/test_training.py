@@ -148,7 +148,7 @@ NOISE_POINTS = 6000
 Z_MAX = 5.5  # standard errors; a correct make_moons fails with probability ~1e-7 per statistic
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.75)
 @pytest.mark.uses("data.make_moons")
 def test_make_moons_noise(student, rng):
     """make_moons: Gaussian noise with standard deviation `noise` on each coordinate"""
@@ -242,6 +242,52 @@ def test_batches(student, rng):
         else:
             check(got == expected, f"{call}: without shuffling, the batches must keep the points "
                                    f"(and their labels) in their original order")
+
+
+def split_of(student, X, y, seed):
+    """The validation points of train_val_split(X, y, 0.3, seed), in order."""
+    reply = as_record(student.call("training.split", X=X, y=y, val_fraction=0.3, seed=seed),
+                      ("X_train", "y_train", "X_val", "y_val"), "train_val_split")
+    return as_points(reply["X_val"], None, f"train_val_split(X, y, 0.3, seed={seed}): X_val")
+
+
+@pytest.mark.points(0.25)
+@pytest.mark.uses("data.train_val_split")
+def test_train_val_split_seed(student, rng):
+    """train_val_split: the same seed gives the same split, another seed another split"""
+    X, y = distinct_points(rng, 30)  # C(30, 9) splits: two seeds agree by chance ~ 1 in 14e6
+    seed = rng.randrange(1000)
+    first, again, other = (split_of(student, X, y, s) for s in (seed, seed, seed + 1))
+    call = f"train_val_split(X, y, val_fraction=0.3, seed=...) with 30 points"
+    check(first == again, f"{call}: seed={seed} twice should give the same split")
+    check(set(first) != set(other),
+          f"{call}: seed={seed} and seed={seed + 1} should give different splits")
+
+
+def batch_order(student, X, y, seed):
+    """The points of batches(X, y, 5, shuffle=True, seed), in the order they come out."""
+    reply = as_record(student.call("training.batches", X=X, y=y, batch_size=5, shuffle=True,
+                                   seed=seed), ("batches",), "batches")
+    what = f"batches(X, y, batch_size=5, shuffle=True, seed={seed})"
+    order = []
+    for i, batch in enumerate(as_list(reply["batches"], None, f"{what}: the batches")):
+        pair = as_list(batch, 2, f"{what}: batch {i} should be a pair (X_batch, y_batch) and")
+        order += as_points(pair[0], None, f"{what}: X_batch of batch {i}")
+    return order
+
+
+@pytest.mark.points(0.5)
+@pytest.mark.uses("data.batches")
+def test_batches_shuffle_and_seed(student, rng):
+    """batches: shuffle=True shuffles; the same seed gives the same order, another seed another"""
+    X, y = distinct_points(rng, 30)  # 30! orders: a shuffle keeps the original one ~ never
+    seed = rng.randrange(1000)
+    first, again, other = (batch_order(student, X, y, s) for s in (seed, seed, seed + 1))
+    call = "batches(X, y, batch_size=5, shuffle=True, seed=...) with 30 points"
+    check(first != [tuple(p) for p in X],
+          f"{call}: with shuffle=True the points should come out in another order than given")
+    check(first == again, f"{call}: seed={seed} twice should give the same order")
+    check(first != other, f"{call}: seed={seed} and seed={seed + 1} should give other orders")
 
 
 # --- accuracy -------------------------------------------------------------------------------------
@@ -388,7 +434,7 @@ def learns(worker, reference, rng, what, imprint_bar=IMPRINT):
                            f"points correctly, got {acc:.3f}")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1.5)
 @uses_train
 def test_train_learns_the_moons(student, reference, rng):
     """train: the trained model classifies held-back moons"""
@@ -401,6 +447,28 @@ def test_whole_stack_learns_the_moons(student_full, reference, rng):
     """Integration: your whole micrograd (engine, nn, losses, optim, data, train) learns the moons"""
     learns(student_full, reference, rng, RUN_TEXT + " with your own engine, nn, losses and optim",
            imprint_bar=WHOLE_STACK_IMPRINT)
+
+
+@pytest.mark.points(0.5)
+@uses_train
+def test_train_loss_is_weighted_by_batch_size(student, reference, rng):
+    """train: train_loss is the mean batch objective (with L2) weighted by batch size"""
+    # lr = 0: the parameters never move, so every batch objective is taken at the starting
+    # weights, in any batch order, and the weighted mean is the objective on all training
+    # points. Batches of 8, 8 and 5: an unweighted mean of the batch means differs.
+    X, y = shuffled_moons(reference, rng, 31, 0.2)
+    nouts, epochs, alpha = [4, 1], 2, 1e-3
+    start = initial_weights(rng, nouts)
+    what = "train() with SGD(lr=0), batch_size 8 on 21 points (batches of 8, 8 and 5), mse"
+    reply = train_reply(student, what, epochs, nouts, model={"weights": start},
+                        X_train=X[:21], y_train=y[:21], X_val=X[21:], y_val=y[21:],
+                        optimizer={"kind": "SGD", "lr": 0.0}, batch_size=8, loss="mse",
+                        alpha=alpha)
+    expected = floatnet.objective(start, nouts, X[:21], y[:21], "mse", alpha)
+    assert_all_close(reply["history"]["train_loss"], [expected] * epochs,
+                     f"{what}: History.train_loss (the mean of the batches' objectives, each "
+                     f"weighted by its size, with the L2 term)",
+                     labels=[f"epoch {e}" for e in range(epochs)])
 
 
 # Full-batch runs compared epoch by epoch with the reference (batch order is free, so only a
@@ -596,7 +664,7 @@ def test_benchmark_rows(student, reference, rng):
     confirm_rows(student, reference, rows, call, data, options)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @uses_benchmark
 def test_benchmark_defaults_match_the_protocol(student, reference, rng):
     """benchmark_optimizers: defaults (SGD, Momentum, Adam; hidden (8, 8); lr 0.05; hinge)"""
