@@ -20,7 +20,11 @@ TRAINING = {"test_train_learns_the_moons", "test_whole_stack_learns_the_moons",
             "test_history_fields", "test_full_batch_training_matches_reference[hinge+SGD]",
             "test_full_batch_training_matches_reference[mse+Momentum+StepLR+clip]",
             "test_full_batch_training_matches_reference[bce+Adam+cosine]",
-            "test_benchmark_rows", "test_benchmark_defaults_match_the_protocol"}
+            "test_benchmark_rows", "test_benchmark_defaults_match_the_protocol",
+            "test_train_loss_weighted_and_ties_to_the_first_epoch"}
+# With lr 0 nothing is learned, so an untrained model with honest reports is the right answer
+# there: the one training check that forgery may pass.
+LR_ZERO = "test_train_loss_weighted_and_ties_to_the_first_epoch"
 BENCHMARK = {"test_benchmark_rows", "test_benchmark_defaults_match_the_protocol"}
 
 MADE_UP_HISTORY = '''
@@ -150,8 +154,9 @@ FORGERIES = ["class swap, made-up History and rows", "hard-coded weights, made-u
 def test_a_train_that_does_not_train_earns_no_training_point(tmp_path, reference, name):
     checks = grade(forged(tmp_path, reference, name), tmp_path)
     assert TRAINING <= set(checks)
-    earned = {check: c["points"] for check, c in checks.items() if check in TRAINING}
-    assert earned == dict.fromkeys(TRAINING, 0.0), name
+    judged = TRAINING - {LR_ZERO} if name == "untrained, honest reports" else TRAINING
+    earned = {check: c["points"] for check, c in checks.items() if check in judged}
+    assert earned == dict.fromkeys(judged, 0.0), name
     kept = [c for check, c in checks.items() if check not in TRAINING]
     assert kept and all(c["points"] == c["max_points"] for c in kept)
 

@@ -65,8 +65,9 @@ def hinge_inputs(rng):
 
 def bce_inputs(rng):
     n = rng.randint(3, 8)
-    labels = [rng.choice([0, 1]) for _ in range(n)]
-    labels[0], labels[1] = 0, 1
+    # Labels are numbers 0 and 1, ints or floats (train() passes (y + 1) / 2, floats).
+    labels = [rng.choice([0, 1, 0.0, 1.0]) for _ in range(n)]
+    labels[0], labels[1] = 0, 1.0
     return [rng.uniform(0.05, 0.95) for _ in range(n)], labels
 
 

@@ -248,3 +248,7 @@ def test_initialisation(student, rng):
         check(as_float(again, f"{render(spec)}: initial {name}") == value,
               f"{render(spec)}: after random.seed({seed}), two models should get the same weights")
     check(len(set(weights)) > 1, f"{render(spec)}: the weights should be random, they are all equal")
+    # uniform(-1, 1): among 16 weights both signs (all of one sign: 2 in 65,536 correct runs).
+    check(min(weights) < 0 < max(weights),
+          f"{render(spec)}: the weights should be drawn from uniform(-1, 1), but they all have "
+          f"the same sign")

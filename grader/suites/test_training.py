@@ -451,13 +451,14 @@ def test_whole_stack_learns_the_moons(student_full, reference, rng):
 
 @pytest.mark.points(0.5)
 @uses_train
-def test_train_loss_is_weighted_by_batch_size(student, reference, rng):
-    """train: train_loss is the mean batch objective (with L2) weighted by batch size"""
+def test_train_loss_weighted_and_ties_to_the_first_epoch(student, reference, rng):
+    """train with lr 0: train_loss weights batches by size; equal val_loss: best_epoch is the first"""
     # lr = 0: the parameters never move, so every batch objective is taken at the starting
     # weights, in any batch order, and the weighted mean is the objective on all training
-    # points. Batches of 8, 8 and 5: an unweighted mean of the batch means differs.
+    # points (batches of 8, 8 and 5: an unweighted mean of the batch means differs); and every
+    # epoch has the same val_loss, so the first minimum is epoch 0.
     X, y = shuffled_moons(reference, rng, 31, 0.2)
-    nouts, epochs, alpha = [4, 1], 2, 1e-3
+    nouts, epochs, alpha = [4, 4, 1], 3, 1e-3
     start = initial_weights(rng, nouts)
     what = "train() with SGD(lr=0), batch_size 8 on 21 points (batches of 8, 8 and 5), mse"
     reply = train_reply(student, what, epochs, nouts, model={"weights": start},
@@ -465,10 +466,14 @@ def test_train_loss_is_weighted_by_batch_size(student, reference, rng):
                         optimizer={"kind": "SGD", "lr": 0.0}, batch_size=8, loss="mse",
                         alpha=alpha)
     expected = floatnet.objective(start, nouts, X[:21], y[:21], "mse", alpha)
-    assert_all_close(reply["history"]["train_loss"], [expected] * epochs,
+    history = reply["history"]
+    assert_all_close(history["train_loss"], [expected] * epochs,
                      f"{what}: History.train_loss (the mean of the batches' objectives, each "
                      f"weighted by its size, with the L2 term)",
                      labels=[f"epoch {e}" for e in range(epochs)])
+    check(history["best_epoch"] == 0,
+          f"{what}: every epoch has the same val_loss, so History.best_epoch should be 0 (the "
+          f"first epoch with the least val_loss), got {history['best_epoch']}")
 
 
 # Full-batch runs compared epoch by epoch with the reference (batch order is free, so only a
