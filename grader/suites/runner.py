@@ -172,6 +172,7 @@ class SuiteRun:
         self.restricted: dict = {}  # worker key -> why it holds reference code (student words)
         self.workers_used: dict[str, set] = {}  # check node id -> keys of the workers it used
         self.staff_notes: list[str] = []  # what restricted checks really said: staff only
+        self.assemblies: dict = {}  # worker key -> Assembly (kept after the worker is closed)
 
     # -- used by the fixtures -----------------------------------------------------------
     def lesson_of(self, item) -> str:
@@ -202,7 +203,7 @@ class SuiteRun:
             assemble_package(self.submission, lesson_id or budget_of, dest,
                              own_earlier=self.modules_with_full_marks(),
                              whole_stack=lesson_id is None)
-            assembly = read_assembly(dest)
+            assembly = self.assemblies[key] = read_assembly(dest)
             if assembly.reference:
                 self.restricted[key] = self.why_restricted(lesson_id, assembly.reference)
             self.workers[key] = Worker(
@@ -213,6 +214,12 @@ class SuiteRun:
     def outcome(self, check_id: str) -> str | None:
         """The outcome so far of the check `check_id` ("value/test_forward[tanh]"), if it ran."""
         return next((r["outcome"] for r in self.records.values() if r["id"] == check_id), None)
+
+    def ran_on_own_code(self, lesson_id: str) -> bool:
+        """Whether lesson `lesson_id`'s worker held none of the course's modules: then it ran the
+        student's whole stack for that lesson."""
+        assembly = self.assemblies.get(lesson_id)
+        return assembly is not None and not assembly.reference
 
     def require_compiling_modules(self, lesson_id: str, nodeid: str | None) -> None:
         """LessonInvalid when a module of the lesson that the check uses (its `uses` marker;
