@@ -18,7 +18,7 @@ class LessonPart:
     public tests (notebook cells) that exercise it, each with its nbgrader points."""
     name: str
     points: float
-    public_tests: dict  # test name -> points; they add up to `points`
+    public_tests: dict = field(hash=False)  # test name -> points; they add up to `points`
     about: str = ""
 
 
@@ -32,14 +32,11 @@ class Lesson:
     time_budget: float
     folder: Path
     extra: dict = field(default_factory=dict, compare=False, hash=False)
-    parts: tuple[LessonPart, ...] = ()
+    parts: tuple[LessonPart, ...] = field(default=(), compare=False, hash=False)
 
     def public_test_points(self) -> dict[str, float]:
         """{public test: its nbgrader points}, from the parts."""
         return {test: pts for part in self.parts for test, pts in part.public_tests.items()}
-
-    def part_of(self, test: str) -> LessonPart | None:
-        return next((part for part in self.parts if test in part.public_tests), None)
 
 
 class LessonError(ValueError):
