@@ -1,6 +1,7 @@
 """`micrograder generate`: deterministic, idempotent, --check catches edits, clear errors."""
 import functools
 
+import nbformat
 import pytest
 from click.testing import CliRunner
 
@@ -93,12 +94,70 @@ def test_malformed_lesson_toml_names_the_file(tmp_path):
     assert "assignments/nn/lesson.toml" in _one_line_error(root)
 
 
-def test_points_that_do_not_add_up(tmp_path):
+def _edit_parts(tmp_path, lesson, old, new):
     root = course_copy(tmp_path, with_outputs=False)
-    path = root / "assignments/losses/lesson.toml"
-    path.write_text(path.read_text().replace("test_mse_by_hand = 3", "test_mse_by_hand = 4"))
+    path = root / f"assignments/{lesson}/lesson.toml"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new))
     message = _one_line_error(root)
-    assert "losses/lesson.toml" in message and "add up to 11" in message
+    assert f"assignments/{lesson}/lesson.toml" in message
+    return message
+
+
+def test_parts_that_do_not_add_up(tmp_path):
+    message = _edit_parts(tmp_path, "losses", "points = 2.5\npublic_tests = [\"test_mse_by_hand\"]",
+                          "points = 3.5\npublic_tests = [\"test_mse_by_hand\"]")
+    assert "parts' points add up to 11" in message and "`points` = 10" in message
+
+
+def test_a_public_test_in_no_part(tmp_path):
+    root = course_copy(tmp_path, with_outputs=False)
+    path = root / "assignments/optim/test_optim.py"
+    path.write_text(path.read_text() + "\n\ndef test_extra():\n    pass\n")
+    message = _one_line_error(root)
+    assert "assignments/optim/lesson.toml" in message and "'test_extra' is in no part" in message
+
+
+def test_a_public_test_in_two_parts(tmp_path):
+    message = _edit_parts(tmp_path, "optim", 'public_tests = ["test_sgd_step"]',
+                          'public_tests = ["test_sgd_step", "test_clipping"]')
+    assert "'test_clipping' is in two parts, 'sgd' and 'clipping'" in message
+
+
+def test_a_part_without_public_tests(tmp_path):
+    message = _edit_parts(tmp_path, "optim", 'public_tests = ["test_clipping"]', "public_tests = []")
+    assert "[parts.clipping] has no public test" in message
+
+
+def test_a_part_naming_a_test_that_does_not_exist(tmp_path):
+    message = _edit_parts(tmp_path, "optim", 'public_tests = ["test_clipping"]',
+                          'public_tests = ["test_no_such_test"]')
+    assert "[parts.clipping] names public test 'test_no_such_test'" in message
+
+
+def test_a_part_split_by_hand_must_add_up(tmp_path):
+    message = _edit_parts(tmp_path, "value", 'public_tests = ["test_forward_of_worked_example", '
+                          '"test_backward_of_worked_example"]', "public_tests = { "
+                          "test_forward_of_worked_example = 5, test_backward_of_worked_example = 6 }")
+    assert "[parts.arithmetic]: its public tests' points add up to 11, not the part's 12" in message
+
+
+def test_the_old_public_tests_table_is_refused(tmp_path):
+    message = _edit_parts(tmp_path, "nn", "[parts.neuron]", "[public_tests]\ntest_x = 1\n\n[parts.neuron]")
+    assert "[public_tests] is gone" in message
+
+
+def test_a_part_split_by_hand_sets_the_cells_points(tmp_path):
+    root = course_copy(tmp_path, with_outputs=False)
+    path = root / "assignments/value/lesson.toml"
+    path.write_text(path.read_text().replace(
+        'public_tests = ["test_forward_of_worked_example", "test_backward_of_worked_example"]',
+        "public_tests = { test_forward_of_worked_example = 4.5, test_backward_of_worked_example = 7.5 }"))
+    nb = nbformat.reads(build(root)["assignments/value/value.ipynb"].decode(), as_version=4)
+    points = {c.id: c.metadata.nbgrader["points"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    assert points["value-test_forward_of_worked_example"] == 4.5
+    assert points["value-test_backward_of_worked_example"] == 7.5
+    assert points["value-test_tanh_neuron"] == 2
 
 
 def test_template_errors_name_the_template_and_line(tmp_path):

@@ -70,7 +70,7 @@ def test_notebook_nbgrader_metadata(lesson):
     assert solutions and all(not m["grade"] and not m["locked"] for m in solutions)
     tests = [m for m in graded.values() if m["grade"]]
     assert sum(m["points"] for m in tests) == lesson.points
-    assert len(tests) == len(lesson.extra["public_tests"])
+    assert len(tests) == sum(len(part.public_tests) for part in lesson.parts)
     for cell in nb.cells:
         module = cell.metadata.get("micrograder", {}).get("module")
         if module:  # module cells: solution cells exactly when they hold a region

@@ -88,7 +88,8 @@ def build(root: Path = ROOT) -> dict[str, bytes]:
         if not tests:
             raise GenerateError(f"{test_path}: no test_* functions")
         modules = {m: split_module(texts[m], str(package / f"{m}.py")) for m in lesson.modules}
-        context = {"lesson": lesson, "lessons": lessons, "points": lesson.extra.get("public_tests", {})}
+        context = {"lesson": lesson, "lessons": lessons, "parts": lesson.parts,
+                   "points": nbmod.public_test_points(lesson, tests)}
         specs = nbmod.parse_cells(nbmod.render_template(lesson, context), str(template_path))
         source = nbmod.source_notebook(lesson, specs, modules, test_imports, tests, str(template_path))
         student = nbmod.student_notebook(source, str(template_path))

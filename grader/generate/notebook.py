@@ -20,7 +20,7 @@ course staff using nbgrader rely on them.
                       (e.g. `engine-header`).
   <lesson>-setup      the locked setup cell.
   <lesson>-<test>     an autograded test cell (e.g. `derivatives-test_worked_example_slope`),
-                      points from `[public_tests]` in lesson.toml.
+                      points from the lesson.toml part that holds the test (`[parts]`).
 Narrative cells get ids `<lesson>-md-<n>` / `<lesson>-code-<n>` (n = cell position).
 """
 from __future__ import annotations
@@ -136,13 +136,30 @@ def _nbgrader(grade_id: str, *, solution=False, grade=False, locked=False, point
     meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
             "solution": solution, "task": False}
     if points is not None:
-        meta["points"] = points
+        meta["points"] = int(points) if points == int(points) else points
     return meta
+
+
+def public_test_points(lesson, tests) -> dict[str, float]:
+    """{public test: nbgrader points} in the order of the test file, from lesson.toml's parts:
+    every public test in exactly one part, every test a part names defined."""
+    toml = lesson.folder / "lesson.toml"
+    points = lesson.public_test_points()
+    for part in lesson.parts:
+        for name in part.public_tests:
+            if name not in tests:
+                raise GenerateError(f"{toml}: [parts.{part.name}] names public test '{name}', "
+                                    f"which test_{lesson.id}.py does not define")
+    for name in tests:
+        if name not in points:
+            raise GenerateError(f"{toml}: public test '{name}' is in no part (add it to the "
+                                "public_tests of one [parts.<name>])")
+    return {name: points[name] for name in tests}
 
 
 def source_notebook(lesson, specs, modules: dict[str, list[Part]], test_imports, tests, where) -> nbformat.NotebookNode:
     """The nbgrader source notebook (with solutions, without outputs)."""
-    points = lesson.extra.get("public_tests", {})
+    points = public_test_points(lesson, tests)
     cells = []
     placed: dict[str, list[str]] = {m: [] for m in modules}
     placed_tests: list[str] = []
@@ -178,8 +195,6 @@ def source_notebook(lesson, specs, modules: dict[str, list[Part]], test_imports,
             name = spec.args[0]
             if name not in tests:
                 raise GenerateError(f"{where}:{spec.line}: no public test '{name}' in test_{lesson.id}.py")
-            if name not in points:
-                raise GenerateError(f"{lesson.folder / 'lesson.toml'}: [public_tests] gives no points for '{name}'")
             grade_id = f"{lesson.id}-{name}"
             cell = nbformat.v4.new_code_cell(tests[name] + f"\n\n{name}()\n", id=grade_id)
             cell.metadata["nbgrader"] = _nbgrader(grade_id, grade=True, locked=True, points=points[name])
@@ -195,10 +210,6 @@ def source_notebook(lesson, specs, modules: dict[str, list[Part]], test_imports,
                 f"expected {' '.join(p.name for p in parts)}, got {' '.join(placed[module]) or 'none'}")
     if sorted(placed_tests) != sorted(tests) or len(set(placed_tests)) != len(placed_tests):
         raise GenerateError(f"{where}: place every public test exactly once (tests: {', '.join(tests)}; placed: {', '.join(placed_tests)})")
-    if sorted(points) != sorted(tests):
-        raise GenerateError(f"{lesson.folder / 'lesson.toml'}: [public_tests] must list exactly the tests {', '.join(tests)}")
-    if abs(sum(points.values()) - lesson.points) > 1e-9:
-        raise GenerateError(f"{lesson.folder / 'lesson.toml'}: [public_tests] points add up to {sum(points.values())}, not the lesson's {lesson.points:g}")
 
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"},

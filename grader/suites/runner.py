@@ -2,7 +2,7 @@
 
 pytest runs with our own ini (-c suites.ini), rootdir grader/suites, plugin autoloading off and
 no cache, so no conftest, ini or plugin from a submission is ever read. The SuiteRun plugin
-records, per check: lesson, points, visibility, outcome and a student-facing message taken from
+records, per check: lesson, part, points, visibility, outcome and a student-facing message taken from
 CheckFailed / worker errors — never pytest's report text, which quotes test source.
 
 Two rules of the trust boundary (design.md) live here:
@@ -287,6 +287,10 @@ class SuiteRun:
                 "id": self.check_id(item),
                 "lesson": self.lesson_of(item),
                 "uses": [name for marker in item.iter_markers("uses") for name in marker.args],
+                # the lesson.toml part the check counts in ("a, b" or "" when not exactly one:
+                # tests/test_points.py rejects that)
+                "part": ", ".join(str(arg) for marker in item.iter_markers("part")
+                                  for arg in marker.args),
                 "name": doc.replace("{param}", param),
                 "points": 0.0,
                 "max_points": float(points.args[0]) if points else 0.0,

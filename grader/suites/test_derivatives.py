@@ -86,6 +86,7 @@ def central(expr, xs, i, h):
     return (eval_expr(expr, up) - eval_expr(expr, down)) / (2 * h)
 
 
+@pytest.mark.part("numerical_derivative")
 @pytest.mark.points(3)
 @pytest.mark.uses("derivatives.numerical_derivative")
 def test_numerical_derivative_formula(student, rng):
@@ -99,6 +100,7 @@ def test_numerical_derivative_formula(student, rng):
                      "should be (f(x+h) - f(x-h)) / 2h")
 
 
+@pytest.mark.part("numerical_derivative")
 @pytest.mark.points(2)
 @pytest.mark.uses("derivatives.numerical_derivative")
 def test_numerical_derivative_default_h(student, rng):
@@ -110,6 +112,7 @@ def test_numerical_derivative_default_h(student, rng):
                      f"f(x) = {show(expr)}: numerical_derivative(f, {x!r}) vs the exact derivative")
 
 
+@pytest.mark.part("numerical_gradient")
 @pytest.mark.points(2)
 @pytest.mark.uses("derivatives.numerical_gradient")
 def test_numerical_gradient_formula(student, rng):
@@ -126,6 +129,7 @@ def test_numerical_gradient_formula(student, rng):
                          f"h={h:g}), partial {i}")
 
 
+@pytest.mark.part("numerical_gradient")
 @pytest.mark.points(1)
 @pytest.mark.uses("derivatives.numerical_gradient")
 def test_numerical_gradient_default_h(student, rng):
@@ -140,6 +144,7 @@ def test_numerical_gradient_default_h(student, rng):
                      f"partial {i} vs exact")
 
 
+@pytest.mark.part("chain_rule")
 @pytest.mark.points(2)
 @pytest.mark.uses("derivatives.chain_rule")
 def test_chain_rule(student, rng):

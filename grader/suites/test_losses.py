@@ -93,9 +93,14 @@ def loss_case(name, rng):
     return first, second, value, grads, call
 
 
+# The lesson.toml part of each loss.
+PART = {"mse_loss": "mse", "hinge_loss": "hinge", "binary_cross_entropy": "binary_cross_entropy"}
+
+
 def loss_params(points):
     return [pytest.param(name, id=name, marks=[pytest.mark.points(points[name]),
-                                                pytest.mark.uses(f"losses.{name}")])
+                                                pytest.mark.uses(f"losses.{name}"),
+                                                pytest.mark.part(PART[name])])
             for name in LOSSES]
 
 
@@ -126,6 +131,7 @@ def l2_case(rng):
     return params, alpha, f"l2_regularization(params={short(params)}, alpha={alpha:g})"
 
 
+@pytest.mark.part("l2")
 @pytest.mark.points(1)
 @pytest.mark.uses("losses.l2_regularization")
 def test_l2_value(student, rng):
@@ -137,6 +143,7 @@ def test_l2_value(student, rng):
         assert_close(reply["data"], l2(params, alpha)[0], f"{call}.data")
 
 
+@pytest.mark.part("l2")
 @pytest.mark.points(1)
 @pytest.mark.uses("losses.l2_regularization")
 def test_l2_gradients(student, rng):

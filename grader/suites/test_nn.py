@@ -123,6 +123,7 @@ def random_sizes(rng):
     return rng.randint(2, 4), rng.randint(2, 4)
 
 
+@pytest.mark.part("layer")
 @pytest.mark.points(1.5)
 @uses(CLASSES, "parameters")
 def test_parameter_count(student, rng):
@@ -135,6 +136,7 @@ def test_parameter_count(student, rng):
               f"{render(spec)}.parameters() should return {count(spec)} Values, got {len(got)}")
 
 
+@pytest.mark.part("mlp")
 @pytest.mark.points(1.5)
 @uses(CLASSES, "parameters")
 def test_parameter_order(student, rng):
@@ -150,6 +152,7 @@ def test_parameter_order(student, rng):
             raise CheckFailed(f"{render(spec)}.parameters() is not in the expected order ({hint})")
 
 
+@pytest.mark.part("neuron")
 @pytest.mark.points(1)
 @uses(["neuron"], "parameters", "__call__")
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
@@ -161,6 +164,7 @@ def test_neuron_forward(student, reference, rng, activation):
     check_forward(student, reference, spec, *draw(rng, spec))
 
 
+@pytest.mark.part("layer")
 @pytest.mark.points(1.5)
 @uses(["layer"], "parameters", "__call__")
 def test_layer_forward(student, reference, rng):
@@ -171,6 +175,7 @@ def test_layer_forward(student, reference, rng):
         check_forward(student, reference, spec, *draw(rng, spec))
 
 
+@pytest.mark.part("mlp")
 @pytest.mark.points(1.5)
 @uses(["mlp"], "parameters", "__call__")
 def test_mlp_forward(student, reference, rng):
@@ -179,6 +184,7 @@ def test_mlp_forward(student, reference, rng):
     check_forward(student, reference, spec, *draw(rng, spec))
 
 
+@pytest.mark.part("mlp")
 @pytest.mark.points(1)
 @uses(["mlp"], "parameters", "__call__")
 def test_mlp_variants(student, reference, rng):
@@ -197,6 +203,7 @@ def grads_of(student, spec, weights, inputs, coefficients, zero_grad=False):
     return as_floats(reply["grads"], count(spec), f"the parameters' grads of {render(spec)}")
 
 
+@pytest.mark.part("mlp")
 @pytest.mark.points(2)
 @uses(["mlp"], "parameters", "__call__")
 def test_gradients_reach_parameters(student, reference, rng):
@@ -215,6 +222,7 @@ def test_gradients_reach_parameters(student, reference, rng):
                                 f"{inputs}; loss.backward(): grad of parameter {name}")
 
 
+@pytest.mark.part("mlp")
 @pytest.mark.points(1)
 @uses(["mlp"], "parameters", "__call__", "zero_grad", also=["nn.Module.zero_grad"])
 def test_zero_grad(student, rng):
@@ -226,6 +234,7 @@ def test_zero_grad(student, rng):
         assert_close(g, 0.0, f"{render(spec)}: after backward() and zero_grad(), grad of {name}")
 
 
+@pytest.mark.part("neuron")
 @pytest.mark.points(1)
 @uses(["mlp"], "parameters")
 def test_initialisation(student, rng):

@@ -84,6 +84,7 @@ def check_optimizer(student, kind, options, init, grads, lrs=None):
     return reply
 
 
+@pytest.mark.part("sgd")
 @pytest.mark.points(2)
 @uses("SGD", "step")
 def test_sgd_steps(student, rng):
@@ -93,6 +94,7 @@ def test_sgd_steps(student, rng):
         check_optimizer(student, "SGD", {"lr": round(rng.uniform(0.01, 0.5), 4)}, init, grads)
 
 
+@pytest.mark.part("momentum")
 @pytest.mark.points(3)
 @uses("Momentum", "step")
 def test_momentum_steps(student, rng):
@@ -104,6 +106,7 @@ def test_momentum_steps(student, rng):
     check_optimizer(student, "Momentum", {"lr": round(rng.uniform(0.01, 0.3), 4)}, init, grads)
 
 
+@pytest.mark.part("adam")
 @pytest.mark.points(4)
 @uses("Adam", "step")
 def test_adam_steps(student, rng):
@@ -122,7 +125,9 @@ def test_adam_steps(student, rng):
 
 
 @pytest.mark.points(0.5)
-@pytest.mark.parametrize("kind", [pytest.param(k, id=k, marks=uses(k, "step")) for k in RULES])
+@pytest.mark.parametrize("kind", [pytest.param(k, id=k, marks=[uses(k, "step"),
+                                                                pytest.mark.part(k.lower())])
+                                  for k in RULES])
 def test_lr_read_at_every_step(student, rng, kind):
     """{param}: reads opt.lr at every step (a scheduler changes it between steps)"""
     init, grads = random_run(rng, 4)
@@ -131,7 +136,9 @@ def test_lr_read_at_every_step(student, rng, kind):
 
 
 @pytest.mark.points(0.5)
-@pytest.mark.parametrize("kind", [pytest.param(k, id=k, marks=uses(k, "zero_grad")) for k in RULES])
+@pytest.mark.parametrize("kind", [pytest.param(k, id=k, marks=[uses(k, "zero_grad"),
+                                                                pytest.mark.part(k.lower())])
+                                  for k in RULES])
 def test_zero_grad(student, rng, kind):
     """{param}: zero_grad sets every gradient to 0"""
     # No step: a wrong (or missing) step() is checked elsewhere and costs nothing here.
@@ -176,6 +183,7 @@ def base_lr(rng):
     return round(rng.uniform(0.1, 2.0), 4)
 
 
+@pytest.mark.part("schedulers")
 @pytest.mark.points(2)
 @uses("StepLR", "step")
 def test_step_lr(student, rng):
@@ -186,6 +194,7 @@ def test_step_lr(student, rng):
     check_schedule(student, "StepLR", base_lr(rng), {"step_size": 2}, 5)  # default gamma 0.1
 
 
+@pytest.mark.part("schedulers")
 @pytest.mark.points(1)
 @uses("ExponentialLR", "step")
 def test_exponential_lr(student, rng):
@@ -193,6 +202,7 @@ def test_exponential_lr(student, rng):
     check_schedule(student, "ExponentialLR", base_lr(rng), {"gamma": rng.choice([0.5, 0.8, 0.95])}, 6)
 
 
+@pytest.mark.part("schedulers")
 @pytest.mark.points(2)
 @uses("CosineAnnealingLR", "step")
 def test_cosine_annealing_lr(student, rng):
@@ -211,6 +221,7 @@ def clip_case(rng):
     return grads, math.sqrt(sum(g * g for g in grads))
 
 
+@pytest.mark.part("clipping")
 @pytest.mark.points(2)
 @pytest.mark.uses("optim.clip_grad_norm")
 def test_clip_grad_norm(student, rng):
@@ -229,6 +240,7 @@ def test_clip_grad_norm(student, rng):
                          labels=[f"p[{i}].grad" for i in range(len(grads))])
 
 
+@pytest.mark.part("clipping")
 @pytest.mark.points(1)
 @pytest.mark.uses("optim.clip_grad_value")
 def test_clip_grad_value(student, rng):

@@ -90,6 +90,7 @@ def moons(student, n, noise, seed):
     return X, y, reply["containers"], call
 
 
+@pytest.mark.part("make_moons")
 @pytest.mark.points(1)
 @pytest.mark.uses("data.make_moons")
 def test_make_moons_types_and_labels(student, rng):
@@ -104,6 +105,7 @@ def test_make_moons_types_and_labels(student, rng):
               f"got {counts[-1]} and {counts[1]}")
 
 
+@pytest.mark.part("make_moons")
 @pytest.mark.points(1)
 @pytest.mark.uses("data.make_moons")
 def test_make_moons_geometry(student, rng):
@@ -148,6 +150,7 @@ NOISE_POINTS = 6000
 Z_MAX = 5.5  # standard errors; a correct make_moons fails with probability ~1e-7 per statistic
 
 
+@pytest.mark.part("make_moons")
 @pytest.mark.points(0.75)
 @pytest.mark.uses("data.make_moons")
 def test_make_moons_noise(student, rng):
@@ -166,6 +169,7 @@ def test_make_moons_noise(student, rng):
               f"labelled {label:+d} are off by {offset:.4g} on average")
 
 
+@pytest.mark.part("make_moons")
 @pytest.mark.points(0.5)
 @pytest.mark.uses("data.make_moons")
 def test_make_moons_seed(student, rng):
@@ -191,6 +195,7 @@ def split_cases(rng):
     return cases
 
 
+@pytest.mark.part("split_and_batches")
 @pytest.mark.points(1.25)
 @pytest.mark.uses("data.train_val_split")
 def test_train_val_split(student, rng):
@@ -213,6 +218,7 @@ def test_train_val_split(student, rng):
               f"exactly the original points, each once")
 
 
+@pytest.mark.part("split_and_batches")
 @pytest.mark.points(1.25)
 @pytest.mark.uses("data.batches")
 def test_batches(student, rng):
@@ -251,6 +257,7 @@ def split_of(student, X, y, seed):
     return as_points(reply["X_val"], None, f"train_val_split(X, y, 0.3, seed={seed}): X_val")
 
 
+@pytest.mark.part("split_and_batches")
 @pytest.mark.points(0.25)
 @pytest.mark.uses("data.train_val_split")
 def test_train_val_split_seed(student, rng):
@@ -276,6 +283,7 @@ def batch_order(student, X, y, seed):
     return order
 
 
+@pytest.mark.part("split_and_batches")
 @pytest.mark.points(0.5)
 @pytest.mark.uses("data.batches")
 def test_batches_shuffle_and_seed(student, rng):
@@ -292,6 +300,7 @@ def test_batches_shuffle_and_seed(student, rng):
 
 # --- accuracy -------------------------------------------------------------------------------------
 
+@pytest.mark.part("accuracy")
 @pytest.mark.points(1)
 @pytest.mark.uses("train.accuracy", "data.batches")  # train.py imports batches as it loads
 def test_accuracy(student, rng):
@@ -434,6 +443,7 @@ def learns(worker, reference, rng, what, imprint_bar=IMPRINT):
                            f"points correctly, got {acc:.3f}")
 
 
+@pytest.mark.part("train")
 @pytest.mark.points(1.5)
 @uses_train
 def test_train_learns_the_moons(student, reference, rng):
@@ -441,6 +451,7 @@ def test_train_learns_the_moons(student, reference, rng):
     learns(student, reference, rng, RUN_TEXT)
 
 
+@pytest.mark.part("train")
 @pytest.mark.points(1)
 @pytest.mark.uses("engine", "nn", "losses", "optim", "data", "train")
 def test_whole_stack_learns_the_moons(reference, rng, run, request):
@@ -456,6 +467,7 @@ def test_whole_stack_learns_the_moons(reference, rng, run, request):
            RUN_TEXT + " with your own engine, nn, losses and optim", imprint_bar=WHOLE_STACK_IMPRINT)
 
 
+@pytest.mark.part("train")
 @pytest.mark.points(0.5)
 @uses_train
 def test_train_loss_weighted_and_ties_to_the_first_epoch(student, reference, rng):
@@ -521,6 +533,7 @@ HISTORY_RUN = {"n": 50, "n_val": 10, "noise": 0.2, "nouts": [4, 4, 1], "epochs":
                "optimizer": {"kind": "Momentum", "lr": 0.3}}
 
 
+@pytest.mark.part("train")
 @pytest.mark.points(1)
 @uses_train
 def test_history_fields(student, reference, rng):
@@ -557,6 +570,7 @@ def test_history_fields(student, reference, rng):
                      labels=[f"parameters()[{i}]" for i in range(len(final))])
 
 
+@pytest.mark.part("train")
 @pytest.mark.parametrize("name", [pytest.param(k, id=k, marks=pytest.mark.points(points))
                                   for k, (points, _) in FULL_BATCH.items()])
 @uses_train
@@ -658,6 +672,7 @@ def confirm_rows(student, reference, rows, call, data, options):
               f"{what} best_epoch: expected {history.best_epoch}, got {row['best_epoch']}")
 
 
+@pytest.mark.part("train")
 @pytest.mark.points(1)
 @uses_benchmark
 def test_benchmark_rows(student, reference, rng):
@@ -676,6 +691,7 @@ def test_benchmark_rows(student, reference, rng):
     confirm_rows(student, reference, rows, call, data, options)
 
 
+@pytest.mark.part("train")
 @pytest.mark.points(0.5)
 @uses_benchmark
 def test_benchmark_defaults_match_the_protocol(student, reference, rng):

@@ -122,9 +122,17 @@ OPS = [("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"), ("pow", "**")
        ("exp", "exp"), ("log", "log")]
 
 
-def per_op(*extra):
-    """One parameter per operation, marked with the methods it uses (plus `extra`)."""
-    return [pytest.param(op, id=label, marks=uses(METHOD[op], *extra)) for op, label in OPS]
+# The lesson.toml part of each operation's own checks; a node used twice through an arithmetic
+# operation counts in `backward` (its bookkeeping), through a function in that function's part.
+PART = {**dict.fromkeys(("add", "sub", "mul", "truediv", "pow", "neg"), "arithmetic"),
+        "tanh": "tanh", **dict.fromkeys(("relu", "sigmoid", "exp", "log"), "functions")}
+REUSE_PART = {op: "backward" if part == "arithmetic" else part for op, part in PART.items()}
+
+
+def per_op(*extra, part=PART):
+    """One parameter per operation, marked with the methods it uses (plus `extra`) and its part."""
+    return [pytest.param(op, id=label, marks=[uses(METHOD[op], *extra), pytest.mark.part(part[op])])
+            for op, label in OPS]
 
 
 @pytest.mark.points(0.5)
@@ -167,7 +175,7 @@ def passed_both(run, op) -> bool:
 
 
 @pytest.mark.points(0.5)
-@pytest.mark.parametrize("op", per_op("backward"))
+@pytest.mark.parametrize("op", per_op("backward", part=REUSE_PART))
 def test_reuse(student, reference, rng, run, op):
     """Value {param}: a node used twice gets both contributions"""
     # A unary operation's two uses are joined by a binary one that passed its own checks (+
@@ -177,6 +185,7 @@ def test_reuse(student, reference, rng, run, op):
         assert_gradients(student, reference, nodes, which=which)
 
 
+@pytest.mark.part("arithmetic")
 @pytest.mark.points(1)
 @uses(*(METHOD[op] for op in SYMBOL), "backward")
 def test_number_on_the_right(student, reference, rng):
@@ -189,6 +198,7 @@ def test_number_on_the_right(student, reference, rng):
 
 
 # The course's reflected methods delegate (2 - a is Value(2) - a): their checks use both.
+@pytest.mark.part("arithmetic")
 @pytest.mark.points(0.25)
 @pytest.mark.parametrize("op", [pytest.param(op, id=f"r{op}", marks=uses(
     REFLECTED[op], METHOD[op], "backward")) for op in SYMBOL])
@@ -201,6 +211,7 @@ def test_number_on_the_left(student, reference, rng, op):
     assert_gradients(student, reference, nodes)
 
 
+@pytest.mark.part("backward")
 @pytest.mark.points(0.5)
 @uses("__mul__", "__add__")
 def test_grad_starts_at_zero(student, rng):
@@ -217,6 +228,7 @@ def test_grad_starts_at_zero(student, rng):
         assert_close(grads[i], 0.0, f"{render(nodes)}: {name(i)}.grad before any backward()")
 
 
+@pytest.mark.part("arithmetic")
 @pytest.mark.points(1)
 @uses("__mul__", "__add__")
 def test_prev_holds_children(student, rng):
@@ -236,6 +248,7 @@ def test_prev_holds_children(student, rng):
         check(direct <= operands | {-1}, should + " (and no other node of the graph)")
 
 
+@pytest.mark.part("backward")
 @pytest.mark.points(1)
 @uses("__mul__", "__add__", "backward")
 def test_backward_seeds_one(student, rng):
@@ -302,6 +315,7 @@ def ops_that_passed(run) -> set[str]:
                    for kind in ("forward", "gradient", "reuse"))}
 
 
+@pytest.mark.part("backward")
 @pytest.mark.points(1.5)
 @uses("backward")
 def test_random_graphs(student, reference, rng, run):
@@ -317,6 +331,7 @@ def test_random_graphs(student, reference, rng, run):
 CHAIN = 100_000
 
 
+@pytest.mark.part("backward")
 @pytest.mark.points(2)
 @uses("__mul__", "backward")
 def test_long_chain(student, rng):
