@@ -122,8 +122,10 @@ def test_the_table_prints_when_a_test_file_cannot_be_collected(tmp_path):
     assert [o for t, o in outcomes.items() if "edited" not in t] == ["passed"] * N_TESTS
     assert "micrograd self-check" in proc.stdout
     assert "failed test_98_edited: tests/test_98_edited.py, line 2 does not compile" in proc.stdout
-    assert "not collected: tests/test_99_edited.py: Failed: In test_y: function uses no argument" \
-        in proc.stdout
+    # pytest's own words for the collection error differ between versions: the file and the
+    # test named are what matters.
+    assert any(line.strip().startswith("not collected: tests/test_99_edited.py:") and "test_y" in line
+               for line in proc.stdout.splitlines()), proc.stdout
     assert f"{N_TESTS:>6}  {N_TESTS + 1:>2}" in proc.stdout  # test_y was never collected
 
 
