@@ -232,3 +232,13 @@ def test_each_lessons_workers_are_closed_after_its_last_check(tmp_path, monkeypa
     for lesson in MINE:
         first_close = events.index(("close", lesson))
         assert ("call", lesson) not in events[first_close:]
+
+
+def test_a_wrong_derivative_costs_its_gradient_check_only(tmp_path):
+    """The reuse checks grade the bookkeeping against the student's own single-use grads, so a
+    wrong tanh derivative is not counted twice."""
+    package = submission_from_reference(
+        tmp_path / "sub", {"engine.py": [("_local_grads=(1 - t * t,)", "_local_grads=(1 + t * t,)")]})
+    results = run(package, tmp_path, lessons=["value"])
+    assert [c["id"] for c in results["checks"] if c["outcome"] != "passed"] == [
+        "value/test_gradient[tanh]"]
