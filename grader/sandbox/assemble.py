@@ -100,7 +100,8 @@ def earlier_sources(submission_micrograd: Path, lesson, own_earlier=frozenset(),
     modules = known_modules()
     earlier = {m for m, order in modules.items() if order < lesson.order}
     own = [submission_micrograd / f"{m}.py" for m in lesson.modules]
-    student_files = [p for p in own if _readable(p)] + split_extras(submission_micrograd, modules)[0]
+    extras = split_extras(submission_micrograd, modules)[0]
+    student_files = [p for p in own if _readable(p)] + extras
     wanted = set(lesson.extra.get("worker_imports", ()))
     for path in student_files:
         wanted |= imported_modules(path.read_bytes(), earlier)

@@ -2,8 +2,8 @@
 
 pytest runs with our own ini (-c suites.ini), rootdir grader/suites, plugin autoloading off and
 no cache, so no conftest, ini or plugin from a submission is ever read. The SuiteRun plugin
-records, per check: lesson, part, points, visibility, outcome and a student-facing message taken from
-CheckFailed / worker errors — never pytest's report text, which quotes test source.
+records, per check: lesson, part, points, visibility, outcome and a student-facing message taken
+from CheckFailed / worker errors — never pytest's report text, which quotes test source.
 
 Two rules of the trust boundary (design.md) live here:
 - Inputs per submission: the `rng` fixture draws from (run seed, this submission's files), so
@@ -260,8 +260,8 @@ class SuiteRun:
 
     def restricted_reason(self, nodeid: str) -> str:
         """Why the check `nodeid` is restricted ('' when it is not)."""
-        return next((self.restricted[key] for key in sorted(self.workers_used.get(nodeid, ()), key=str)
-                     if key in self.restricted), "")
+        used = sorted(self.workers_used.get(nodeid, ()), key=str)
+        return next((self.restricted[key] for key in used if key in self.restricted), "")
 
     def close(self):
         for worker in self.workers.values():
@@ -360,8 +360,8 @@ class SuiteRun:
                 status, reason = "crashed", f"the process running your code died in {crashes} check(s)"
             else:
                 status, reason = "graded", ""
-            restricted = next((self.restricted[key] for key in (lesson_id, ("whole-stack", lesson_id))
-                               if key in self.restricted), "")
+            keys = (lesson_id, ("whole-stack", lesson_id))
+            restricted = next((self.restricted[k] for k in keys if k in self.restricted), "")
             lessons[lesson_id] = {
                 "status": status, "reason": reason, "restricted": restricted,
                 "seconds": 0.0 if restricted else seconds,
