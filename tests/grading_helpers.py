@@ -90,3 +90,25 @@ def make_zip(path: Path, entries: dict[str, str]) -> Path:
         for name, text in entries.items():
             archive.writestr(name, text)
     return path
+
+
+def fake_grade_options(tmp_path: Path, monkeypatch, default_lessons):
+    """A factory of GradeOptions that run the fake runner (its calls logged: `options.calls()`),
+    with --out, seed and lessons defaulted; the tests' `fake` fixtures return it."""
+    from grader.grading.orchestrate import GradeOptions
+    from grader.lessons import load_lessons
+
+    calls = tmp_path / "calls.log"
+    monkeypatch.setenv("FAKE_RUNNER_CALLS", str(calls))
+    monkeypatch.setenv("FAKE_RUNNER_POINTS",
+                       json.dumps({lesson.id: lesson.points for lesson in load_lessons()}))
+    runner = write_fake_runner(tmp_path)
+
+    def options(**kwargs):
+        kwargs.setdefault("out", tmp_path / "out")
+        kwargs.setdefault("seed", 1234)
+        kwargs.setdefault("lessons", default_lessons)
+        return GradeOptions(runner=runner, **kwargs)
+
+    options.calls = lambda: calls.read_text().splitlines() if calls.exists() else []
+    return options

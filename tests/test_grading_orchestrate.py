@@ -9,10 +9,10 @@ import time
 import pytest
 
 from grader.grading import model
-from grader.grading.orchestrate import GradeOptions, grade_all, previous_seed
+from grader.grading.orchestrate import grade_all, previous_seed
 from grader.lessons import load_lessons
 from grader.report import atomic
-from grading_helpers import make_submission, make_zip, write_fake_runner
+from grading_helpers import fake_grade_options, make_submission, make_zip
 
 LESSONS = tuple(load_lessons())
 
@@ -20,19 +20,7 @@ LESSONS = tuple(load_lessons())
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
     """Options that run the fake runner; its calls are logged to `calls`."""
-    calls = tmp_path / "calls.log"
-    monkeypatch.setenv("FAKE_RUNNER_CALLS", str(calls))
-    monkeypatch.setenv("FAKE_RUNNER_POINTS", json.dumps({l.id: l.points for l in LESSONS}))
-    runner = write_fake_runner(tmp_path)
-
-    def options(**kwargs):
-        kwargs.setdefault("out", tmp_path / "out")
-        kwargs.setdefault("seed", 1234)
-        kwargs.setdefault("lessons", LESSONS)
-        return GradeOptions(runner=runner, **kwargs)
-
-    options.calls = lambda: calls.read_text().splitlines() if calls.exists() else []
-    return options
+    return fake_grade_options(tmp_path, monkeypatch, LESSONS)
 
 
 def run(subs_dir, options):

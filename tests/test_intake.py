@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from grader.cli import main
 from grader.grading import discovery, lms, nbgrader_course, notebooks, orchestrate
 from grader.grading.discovery import InvalidSubmission, Submission
-from grader.grading.orchestrate import GradeOptions, grade_all
+from grader.grading.orchestrate import grade_all
 from grader.lessons import load_lessons
 from grader.report import names
-from grading_helpers import make_submission, make_zip, write_fake_runner
+from grading_helpers import fake_grade_options, make_submission, make_zip
 from intake_corpus import HIDDEN, chain, notebook_json, remove_tree, solution_cells
 
 LESSONS = tuple(load_lessons())
@@ -35,19 +35,7 @@ TRICKY_IDS = ["alice", "gradebook.csv", "GRADEBOOK.CSV", "run.json", "grades.csv
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
     """Options that run the fake runner (grading_helpers); its calls are logged."""
-    calls = tmp_path / "calls.log"
-    monkeypatch.setenv("FAKE_RUNNER_CALLS", str(calls))
-    monkeypatch.setenv("FAKE_RUNNER_POINTS", json.dumps({l.id: l.points for l in LESSONS}))
-    runner = write_fake_runner(tmp_path)
-
-    def options(**kwargs):
-        kwargs.setdefault("out", tmp_path / "out")
-        kwargs.setdefault("seed", 1234)
-        kwargs.setdefault("lessons", LESSONS[:2])
-        return GradeOptions(runner=runner, **kwargs)
-
-    options.calls = lambda: calls.read_text().splitlines() if calls.exists() else []
-    return options
+    return fake_grade_options(tmp_path, monkeypatch, LESSONS[:2])
 
 
 def gradebook(out: Path) -> dict[str, dict]:
