@@ -25,7 +25,7 @@ import intake_corpus  # noqa: E402  (the corpus lives with the tests that use it
 CHILD = r"""
 import json, sys, tempfile, time
 from pathlib import Path
-from grader.grading import discovery
+from grader.intake import discovery
 from grader.grading.orchestrate import peak_rss_kb
 
 slowest, largest = 0.0, 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.grading import notebooks
+from grader.intake import notebooks
 from grader.paths import ASSIGNMENTS, STUDENT_TEMPLATE
 
 

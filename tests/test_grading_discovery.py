@@ -4,8 +4,8 @@ import zipfile
 
 import pytest
 
-from grader.grading import discovery
-from grader.grading.discovery import InvalidSubmission, Submission, discover, prepare
+from grader.intake import discovery
+from grader.intake.discovery import InvalidSubmission, Submission, discover, prepare
 from grading_helpers import make_submission, make_zip
 
 

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from grader.grading import model
+from grader import results as model
 from grader.grading.orchestrate import grade_all, previous_seed
 from grader.lessons import load_lessons
-from grader.report import atomic
+from grader import files as atomic
 from grading_helpers import fake_grade_options, make_submission, make_zip
 
 LESSONS = tuple(load_lessons())

@@ -17,11 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.grading import discovery, lms, nbgrader_course, notebooks, orchestrate
-from grader.grading.discovery import InvalidSubmission, Submission
+from grader.intake import discovery, lms, nbgrader_course, notebooks
+from grader.grading import orchestrate
+from grader.intake.discovery import InvalidSubmission, Submission
 from grader.grading.orchestrate import grade_all
 from grader.lessons import load_lessons
-from grader.report import names
+from grader import names
 from grading_helpers import fake_grade_options, make_submission, make_zip
 from intake_corpus import HIDDEN, chain, notebook_json, remove_tree, solution_cells
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 import intake_corpus
-from grader.grading import discovery
+from grader.intake import discovery
 from grader.paths import ROOT
-from grader.report import names
+from grader import names
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""LMS bulk downloads: loose files whose names carry the student id (grader/grading/lms.py)."""
+"""LMS bulk downloads: loose files whose names carry the student id (grader/intake/lms.py)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.grading import discovery, lms
+from grader.intake import discovery, lms
 from grader.paths import REFERENCE_PACKAGE
 from notebook_submission_helpers import student_notebook, write_notebook
 

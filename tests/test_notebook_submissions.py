@@ -12,8 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.grading import discovery, notebooks
-from grader.grading.discovery import InvalidSubmission, Submission
+from grader.intake import discovery, notebooks
+from grader.intake.discovery import InvalidSubmission, Submission
 from grader.paths import ASSIGNMENTS, REFERENCE_PACKAGE, STUDENT_TEMPLATE
 from notebook_submission_helpers import (cell_by_id, grade_id, solution, student_notebook,
                                          template_name, write_all, write_notebook)

@@ -3,7 +3,7 @@ formats points as numbers."""
 import json
 import math
 
-from grader.grading.model import SubmissionResult, from_runner, without_runner
+from grader.results import SubmissionResult, from_runner, without_runner
 from grader.lessons import load_lessons
 from grader.report.feedback import render_feedback
 from grader.report.gradebook import format_points, gradebook_rows, inert
@@ -130,7 +130,7 @@ def test_format_points():
 def test_summary_table_and_status_line():
     from rich.console import Console
 
-    from grader.grading import console as show
+    from grader.report import console as show
 
     full = results_json(result())  # 85 points: value 15/30
     broken = results_json(without_runner("bob", "timeout", "too slow", LESSONS, seed=7))

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from grader.sandbox.assemble import (assemble_package, imported_modules, read_assembly,
+from grader.suites.assemble import (assemble_package, imported_modules, read_assembly,
                                      stack_modules)
 from grader.sandbox.client import Budget, HarnessError, Worker
 from grader.sandbox.errors import BadReply, StudentError, WorkerCrashed, WorkerTimeout

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from grader.paths import REFERENCE_PACKAGE
-from grader.sandbox.assemble import assemble_package, read_assembly
+from grader.suites.assemble import assemble_package, read_assembly
 from grader.sandbox.client import Worker
 from grader.sandbox.errors import StudentError, WorkerCrashed, WorkerTimeout
 from grader.sandbox.jail import Limits

@@ -11,15 +11,15 @@ from rich.console import Console
 from rich.table import Table
 
 from grader import paths, scratch
-from grader.grading import console as show
-from grader.grading import discovery, lms
-from grader.grading.discovery import Submission
+from grader.report import console as show
+from grader.intake import discovery, lms
+from grader.intake.discovery import Submission
 from grader.grading.orchestrate import (GradeOptions, check_output_dir, grade_all,
                                         grade_submission, new_seed, previous_run,
                                         previous_seed)
 from grader.lessons import Lesson, LessonError, lesson_by_id, load_lessons
 from grader.report.gradebook import format_points
-from grader.report.names import for_terminal
+from grader.names import for_terminal
 from grader.sandbox import jail
 
 DEFAULT_OUT = Path("grading-out")

@@ -8,7 +8,7 @@ submission files) is skipped and its files are left untouched, unless `force`.
 One boundary per submission: whatever goes wrong on the trusted side for one submission
 (fingerprint, staging, notebooks, grading, writing) becomes that submission's row with a status
 and a one-line reason; the run goes on and always writes gradebook.csv and run.json. Every path
-under --out comes from grader/report/names.py (names are data).
+under --out comes from grader/names.py (names are data).
 """
 from __future__ import annotations
 
@@ -25,17 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from grader.grading import discovery
+from grader.intake import discovery
 from grader.grading.child import RUNNER, kill_running_runners, run_runner
-from grader.grading.discovery import InvalidSubmission, Submission
-from grader.grading.model import SubmissionResult, from_runner, one_line, without_runner
+from grader.intake.discovery import InvalidSubmission, Submission
+from grader.results import SubmissionResult, from_runner, one_line, without_runner
 from grader.lessons import Lesson
-from grader.report import names
-from grader.report.atomic import write_json_atomic, write_text_atomic
+from grader import names
+from grader.files import write_json_atomic, write_text_atomic
 from grader.report.feedback import render_feedback
 from grader.report.gradebook import write_gradebook
 from grader.report.gradescope import read_results, results_json
-from grader.report.names import visible
+from grader.names import visible
 from grader.sandbox.jail import Limits
 from grader.scratch import scratch_dir
 
@@ -54,7 +54,7 @@ class GradeOptions:
     lessons: tuple[Lesson, ...]
     jobs: int = 1
     force: bool = False
-    id_pattern: str | None = None  # LMS file names -> student ids (grader/grading/lms.py)
+    id_pattern: str | None = None  # LMS file names -> student ids (grader/intake/lms.py)
     runner: tuple[str, ...] = RUNNER
     margin: float = SUBMISSION_MARGIN
     worker_limits: Limits = Limits()  # what each sandboxed worker may use (jail.py)

@@ -10,9 +10,9 @@ from functools import lru_cache
 
 import jinja2
 
-from grader.grading.model import SubmissionResult
+from grader.results import SubmissionResult
 from grader.report.gradebook import format_points
-from grader.report.names import printable, visible
+from grader.names import printable, visible
 
 
 @lru_cache(maxsize=1)

@@ -7,8 +7,8 @@ import io
 from pathlib import Path
 
 from grader.lessons import Lesson
-from grader.report.atomic import write_text_atomic
-from grader.report.names import for_csv
+from grader.files import write_text_atomic
+from grader.names import for_csv
 
 
 def gradebook_rows(results: dict[str, dict | None], lessons: list[Lesson]) -> list[dict]:
@@ -42,7 +42,7 @@ def write_gradebook(path: Path, results: dict[str, dict | None], lessons: list[L
 
 
 def inert(text: str) -> str:
-    """Text a spreadsheet shows as text (grader/report/names.py: for_csv): ids and reasons
+    """Text a spreadsheet shows as text (grader/names.py: for_csv): ids and reasons
     carry names a student chose (folder and file names)."""
     return for_csv(text)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.grading.model import SubmissionResult, one_line
-from grader.report.names import visible
+from grader.results import SubmissionResult, one_line
+from grader.names import visible
 
 SCHEMA = "micrograder-results/1"
 

@@ -17,11 +17,11 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.grading import nbgrader_course
+from grader.intake import nbgrader_course
 from grader.lessons import Lesson
-from grader.report.atomic import write_text_atomic
+from grader.files import write_text_atomic
 from grader.report.gradescope import read_results
-from grader.report.names import for_csv, from_csv
+from grader.names import for_csv, from_csv
 
 COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
            "email", "raw_score", "late_submission_penalty", "score", "max_score"]

@@ -1,5 +1,9 @@
-"""Runs untrusted student code: a stdlib-only worker process and the trusted client that drives it.
+"""The sandbox around untrusted student code, split by which side of the boundary runs it.
 
-Modules named ops_<lesson>.py hold the request handlers (the fixed vocabulary) and run INSIDE the
-worker, so they and this file import nothing but the standard library.
+- `inside/`: the stdlib-only worker and its request handlers (ops_<lesson>.py). It runs INSIDE
+  the sandbox, is the only part of the grader mounted into it, and imports nothing from the
+  grader.
+- this folder: the trusted side — `jail.py` (bubblewrap, rlimits, slot uids), `client.py` (the
+  proxy that starts a worker and validates its replies), `errors.py` (their words for the
+  student), `signatures.py` (the API's expected call signatures).
 """

@@ -22,7 +22,7 @@ from grader.sandbox.errors import (BadReply, StudentError, WorkerCrashed, Worker
 from grader.sandbox.jail import Limits
 from grader.sandbox.signatures import expected_call
 
-WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+WORKER_SCRIPT = Path(__file__).resolve().parent / "inside" / "worker.py"
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 REPLY_CAP = 32 * 1024 * 1024  # bytes; a longer reply is garbage
 PROGRESS_CAP = 1000  # bytes; the worker's progress lines are short

@@ -34,7 +34,8 @@ from pathlib import Path
 from grader.scratch import remove_tree
 
 MiB = 1024 * 1024
-HARNESS_DIR = Path(__file__).resolve().parent
+# The code that runs inside the sandbox: the only part of the grader mounted into it.
+HARNESS_DIR = Path(__file__).resolve().parent / "inside"
 SYSTEM_DIR = Path("/usr")  # the only host tree the sandbox sees: Debian's python3 and setpriv
 BWRAP = "bwrap"
 SETPRIV = "/usr/bin/setpriv"

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from grader.lessons import load_lessons
-from grader.report.atomic import write_json_atomic
+from grader.files import write_json_atomic
 from grader.sandbox.jail import Limits, SandboxUnavailable, die_with_parent
 from grader.scratch import scratch_dir
 from grader.suites.runner import run_suites

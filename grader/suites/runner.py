@@ -30,7 +30,7 @@ import pytest
 
 from grader.lessons import load_lessons
 from grader.paths import REFERENCE_PACKAGE
-from grader.sandbox.assemble import (assemble_package, read_assembly, split_extras,
+from grader.suites.assemble import (assemble_package, read_assembly, split_extras,
                                      stack_modules)
 from grader.sandbox.client import Budget, Worker
 from grader.sandbox.errors import (BadReply, StudentError, WorkerCrashed, WorkerTimeout,

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from grader.sandbox.specs import eval_expr
+from grader.sandbox.inside.specs import eval_expr
 from grader.suites.checks import as_list, assert_close
 
 pytestmark = pytest.mark.lesson("derivatives")

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from grader.sandbox.specs import build_model, output_data, set_weights
+from grader.sandbox.inside.specs import build_model, output_data, set_weights
 from grader.suites.checks import (CheckFailed, as_float, as_floats, as_list, as_record,
                                   assert_close, check, describe)
 

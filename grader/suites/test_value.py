@@ -1,6 +1,6 @@
 """Lesson 2 — the Value class: forward and gradient of every operation, separately.
 
-Graphs are specs (grader/sandbox/specs.py) built twice: by the worker with the student's Value,
+Graphs are specs (grader/sandbox/inside/specs.py) built twice: by the worker with the student's Value,
 and here with the reference Value for the expected data and gradients. Each operation has its
 own checks — forward, gradient, and a node used twice through it (a backward that writes
 `grad = ...` instead of `+=` loses that one) — so a missing or wrong operation costs only its own
@@ -13,7 +13,7 @@ fractional powers on x >= 0.1, relu inputs >= 0.01 away from 0, no 0 ** 0).
 """
 import pytest
 
-from grader.sandbox.specs import build_graph
+from grader.sandbox.inside.specs import build_graph
 from grader.suites.checks import as_floats, as_list, as_record, assert_close, check
 
 pytestmark = pytest.mark.lesson("value")

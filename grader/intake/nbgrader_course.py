@@ -72,7 +72,7 @@ def lesson_assignments(course: Path) -> dict[str, str]:
     """lesson id -> the course assignment that holds its notebook: a folder of source/,
     release/ or any student's submitted/ folder whose notebook is recognised as the lesson (an
     assignment named like the lesson wins). Lessons the course does not hold are left out."""
-    from grader.grading import notebooks
+    from grader.intake import notebooks
 
     course = Path(course)
     templates = notebooks.load_templates()

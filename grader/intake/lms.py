@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from grader.report.names import printable
+from grader.names import printable
 
 MOODLE = r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_[a-z]+_(?P<file>.+)$"
 CANVAS = r"^(?P<name>[^_]+)_(?:LATE_)?(?P<id>\d+)(?:_\d+)?_(?P<file>.+)$"

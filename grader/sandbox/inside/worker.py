@@ -30,7 +30,7 @@ import os
 import sys
 import traceback
 
-HARNESS = "_micrograder_harness"  # package name the worker gives grader/sandbox/ in here
+HARNESS = "_micrograder_harness"  # package name the worker gives grader/sandbox/inside/ in here
 MESSAGE_CAP = 300
 READY = {"ready": True}
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from grader.lessons import load_lessons
 from grader.paths import STUDENT_TEMPLATE
-from grader.report.names import printable
+from grader.names import printable
 
 TEMPLATE_NOTEBOOKS = STUDENT_TEMPLATE / "notebooks"
 # A notebook is a few hundred kB at most; outputs can be huge, but we never read them.
@@ -151,7 +151,7 @@ def find_notebooks(root: Path) -> list[Path]:
     """Regular `.ipynb` files under root (symlinks are never followed: one could point at the
     reference notebooks), skipping checkpoints and hidden folders; the walk is iterative and
     bounded (discovery.walk)."""
-    from grader.grading.discovery import walk  # discovery imports this module lazily too
+    from grader.intake.discovery import walk  # discovery imports this module lazily too
 
     return [entry.path for entry in walk(Path(root))
             if entry.regular and entry.rel.lower().endswith(".ipynb")]
@@ -160,7 +160,7 @@ def find_notebooks(root: Path) -> list[Path]:
 def read_notebook(path: Path, name: str) -> StudentNotebook:
     """The notebook's cells and metadata. Everything that could make parsing costly is checked
     on the raw bytes first; cells are checked before anything parses their code."""
-    from grader.grading.discovery import open_regular
+    from grader.intake.discovery import open_regular
 
     name = printable(name)
     try:

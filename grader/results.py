@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 
 from grader.lessons import Lesson
-from grader.report.names import printable
+from grader.names import printable
 
 STATUSES = ("graded", "timeout", "crashed", "invalid")
 OUTCOMES = ("passed", "failed", "error", "timeout", "crashed")

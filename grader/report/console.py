@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from grader.grading.model import STATUSES
+from grader.results import STATUSES
 from grader.lessons import Lesson
 from grader.report.gradebook import format_points
-from grader.report.names import for_terminal
+from grader.names import for_terminal
 
 
 @contextmanager

@@ -3,11 +3,11 @@
 A submission is an entry of SUBMISSIONS_DIR; its name is the student id:
 - a folder `<id>/` holding `micrograd/` (or the modules themselves, e.g. `<id>/engine.py`),
 - a zip `<id>.zip` of one of those (also accepted: one wrapping folder inside the zip).
-Notebooks count too (grader/grading/notebooks.py): a folder or zip of lesson notebooks, or a
+Notebooks count too (grader/intake/notebooks.py): a folder or zip of lesson notebooks, or a
 single `<id>.ipynb`. Loose `.py`/`.ipynb`/`.zip` files named like an LMS bulk download
 (`smith_12345_67890_engine.py`, `12345-value.ipynb`) are grouped by the student id that
-`--id-pattern` finds in their names (grader/grading/lms.py). An nbgrader course folder is read
-through its `submitted/` folder (grader/grading/nbgrader_course.py).
+`--id-pattern` finds in their names (grader/intake/lms.py). An nbgrader course folder is read
+through its `submitted/` folder (grader/intake/nbgrader_course.py).
 Hidden entries (`.name`) and other regular files are ignored; symlinks, FIFOs, sockets and
 devices get a row saying why they were not read. Student files are only copied and hashed here,
 never imported.
@@ -28,9 +28,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader.grading import lms, nbgrader_course
+from grader.intake import lms, nbgrader_course
 from grader.lessons import load_lessons
-from grader.report.names import printable, visible
+from grader.names import printable, visible
 
 # Caps for one submission, counted across all its folders, zips and files (micrograd is a
 # handful of small files; a notebook a few hundred kB).
@@ -335,7 +335,7 @@ def prepare(sub: Submission, workdir: Path, notes: list[str] | None = None) -> P
     limit is passed. Lesson notebooks are turned into modules; what happened on the way (a
     notebook cell matched by its signature, a magic commented out, ...) is appended to
     `notes`."""
-    from grader.grading import notebooks  # it reads the lesson list; keep discovery light
+    from grader.intake import notebooks  # it reads the lesson list; keep discovery light
 
     if sub.problem:
         raise InvalidSubmission(sub.problem)
