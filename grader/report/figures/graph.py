@@ -7,12 +7,11 @@ and grads); `got` are the student's grads and may come only from an UNRESTRICTED
 restricted check pass `relation` instead (the trusted side's coarse words, e.g. "has the wrong
 sign"), never `got`.
 """
-import math
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
-from grader.report.figures.svgdoc import SVG_NS, finish_svg
+from grader.report.figures.svgdoc import SVG_NS, finish_svg, short
 from grader.sandbox.inside.specs import check_graph
 from grader.suites.checks import fmt
 from grader.suites.test_value import name, render
@@ -43,12 +42,6 @@ def layers(nodes) -> list[int]:
 def statement(nodes, i) -> str:
     """'c = a * b': the line of the suite's rendering that defines node i."""
     return f"{name(i)} = {render([nodes[i]]).split(' = ', 1)[1]}"
-
-
-def short(x) -> str:
-    """A number for a node's box: four significant digits."""
-    x = float(x)
-    return f"{x + 0.0:.4g}" if math.isfinite(x) else repr(x)
 
 
 def verdict(i, expected, got, relation) -> str:

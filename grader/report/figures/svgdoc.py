@@ -5,6 +5,7 @@ Graphviz and matplotlib both write a DOCTYPE with the W3C DTD's URL, a generator
 DOCTYPE and comments; the metadata element is removed; the alt text becomes the first
 `<title>` (what screen readers and tooltips read) and the root's aria-label, with role="img".
 """
+import math
 import xml.etree.ElementTree as ET
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -26,3 +27,9 @@ def finish_svg(svg_text: str, alt: str) -> str:
     title.text = alt
     root.insert(0, title)
     return ET.tostring(root, encoding="unicode")
+
+
+def short(x) -> str:
+    """A number for a figure or its alt text: four significant digits, no "-0"."""
+    x = float(x)
+    return f"{x + 0.0:.4g}" if math.isfinite(x) else "not a number"
