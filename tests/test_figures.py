@@ -151,13 +151,10 @@ def test_a_restricted_check_shows_the_relation_never_a_value(engine):
 
 
 def test_auto_uses_dot_when_installed_and_the_plain_layout_otherwise(monkeypatch):
-    def kwargs():
-        return dict(data=DATA, expected=EXPECTED, got=GOT, highlight=WRONG)
-
-    assert graph.graph_svg(NODES, **kwargs()) == graph.graph_svg(NODES, engine="dot", **kwargs())
+    kwargs = {"data": DATA, "expected": EXPECTED, "got": GOT, "highlight": WRONG}
+    assert graph.graph_svg(NODES, **kwargs) == graph.graph_svg(NODES, engine="dot", **kwargs)
     monkeypatch.setattr(graph.shutil, "which", lambda program: None)
-    assert graph.graph_svg(NODES, **kwargs()) == graph.graph_svg(NODES, engine="plain",
-                                                                 **kwargs())
+    assert graph.graph_svg(NODES, **kwargs) == graph.graph_svg(NODES, engine="plain", **kwargs)
 
 
 def test_auto_falls_back_when_dot_fails(monkeypatch):
@@ -189,8 +186,8 @@ def test_graph_text_is_a_tree_from_the_output_with_the_wrong_node_marked():
                       "            a = Value(2.0)", "            b = Value(-3.0)",
                       "d = Value(0.5)"]
     marked = [line for line in lines if "<--" in line]
-    assert marked == [f"        c = a * b | data {short(DATA[WRONG])} | grad expected "
-                      f"{fmt(EXPECTED[WRONG])}, got {fmt(GOT[WRONG])}   <-- wrong"]
+    assert marked == [(f"        c = a * b | data {short(DATA[WRONG])} | grad expected "
+                       f"{fmt(EXPECTED[WRONG])}, got {fmt(GOT[WRONG])}   <-- wrong")]
     assert lines[3].endswith(f"| data {short(DATA[0])} | grad {short(EXPECTED[0])}")
 
 
@@ -292,7 +289,7 @@ def test_decision_boundary_alt_text_and_axes():
 
 
 def test_decision_boundary_of_a_model_that_says_one_class_everywhere():
-    scores, xs, ys, points, labels = moons_boundary(40)
+    _, xs, ys, points, labels = moons_boundary(40)
     svg = plots.decision_boundary_svg([[-1.0] * len(xs) for _ in ys], xs, ys, points, labels)
     assert "(+1 on 0 % of it)" in alt_of(svg)
 

@@ -94,8 +94,8 @@ def dot_source(boxes, nodes, highlight, title) -> str:
     """Graphviz source: one box per node, an edge from each operand to its user."""
     lines = [f"digraph {dot_quote('computation graph')} {{ rankdir=LR; bgcolor=white;",
              f"  fontname={dot_quote(FONT)};",
-             f"  node [shape=box style=\"rounded,filled\" fillcolor=\"{PLAIN_FILL}\" "
-             f"fontname={dot_quote(FONT)} fontsize=10];"]
+             (f"  node [shape=box style=\"rounded,filled\" fillcolor=\"{PLAIN_FILL}\" "
+              f"fontname={dot_quote(FONT)} fontsize=10];")]
     if title:
         lines.append(f"  label={dot_quote(title)}; labelloc=t;")
     for i, box in enumerate(boxes):
