@@ -6,6 +6,7 @@ submission states its own outcome; it appends one line per run to $FAKE_RUNNER_C
 """
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import zipfile
@@ -92,6 +93,13 @@ def make_zip(path: Path, entries: dict[str, str]) -> Path:
     return path
 
 
+def fake_executor(runner: tuple[str, ...]):
+    """An executor factory for GradeOptions (called with jobs=N) that runs `runner`."""
+    from grader.grading.executors import LocalExecutor
+
+    return functools.partial(LocalExecutor, runner=runner)
+
+
 def fake_grade_options(tmp_path: Path, monkeypatch, default_lessons):
     """A factory of GradeOptions that run the fake runner (its calls logged: `options.calls()`),
     with --out, seed and lessons defaulted; the tests' `fake` fixtures return it."""
@@ -108,7 +116,7 @@ def fake_grade_options(tmp_path: Path, monkeypatch, default_lessons):
         kwargs.setdefault("out", tmp_path / "out")
         kwargs.setdefault("seed", 1234)
         kwargs.setdefault("lessons", default_lessons)
-        return GradeOptions(runner=runner, **kwargs)
+        return GradeOptions(executor=fake_executor(runner), **kwargs)
 
     options.calls = lambda: calls.read_text().splitlines() if calls.exists() else []
     return options
