@@ -74,6 +74,16 @@ def write_fake_runner(folder: Path) -> tuple[str, ...]:
     return (sys.executable, str(script))
 
 
+def running(pid: int) -> bool:
+    """True unless the process is gone or a zombie (dead, waiting to be reaped by init)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
 def make_submission(root: Path, sub_id: str, behaviour: dict | None = None,
                     modules=("engine.py", "nn.py")) -> Path:
     package = Path(root) / sub_id / "micrograd"

@@ -49,10 +49,12 @@ def unpack_package(files: dict[str, bytes], folder: Path) -> Path:
     returns `folder`. Names are checked, never trusted: nothing lands outside `folder`."""
     folder = Path(folder)
     for name, data in files.items():
-        parts = PurePosixPath(name).parts
-        if not parts or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        relative = PurePosixPath(name)
+        # Only what package_files() writes: relative, no '..', no '.' or '//' to normalise.
+        if relative.is_absolute() or ".." in relative.parts or relative.as_posix() != name \
+                or not name or name == ".":
             raise ValueError(f"unsafe file name in a shipped package: {name!r}")
-        path = folder.joinpath(*parts)
+        path = folder.joinpath(*relative.parts)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return folder
