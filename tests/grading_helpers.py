@@ -6,6 +6,7 @@ submission states its own outcome; it appends one line per run to $FAKE_RUNNER_C
 """
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import zipfile
@@ -73,6 +74,16 @@ def write_fake_runner(folder: Path) -> tuple[str, ...]:
     return (sys.executable, str(script))
 
 
+def running(pid: int) -> bool:
+    """True unless the process is gone or a zombie (dead, waiting to be reaped by init)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
 def make_submission(root: Path, sub_id: str, behaviour: dict | None = None,
                     modules=("engine.py", "nn.py")) -> Path:
     package = Path(root) / sub_id / "micrograd"
@@ -92,6 +103,13 @@ def make_zip(path: Path, entries: dict[str, str]) -> Path:
     return path
 
 
+def fake_executor(runner: tuple[str, ...]):
+    """An executor factory for GradeOptions (called with jobs=N) that runs `runner`."""
+    from grader.grading.executors import LocalExecutor
+
+    return functools.partial(LocalExecutor, runner=runner)
+
+
 def fake_grade_options(tmp_path: Path, monkeypatch, default_lessons):
     """A factory of GradeOptions that run the fake runner (its calls logged: `options.calls()`),
     with --out, seed and lessons defaulted; the tests' `fake` fixtures return it."""
@@ -108,7 +126,7 @@ def fake_grade_options(tmp_path: Path, monkeypatch, default_lessons):
         kwargs.setdefault("out", tmp_path / "out")
         kwargs.setdefault("seed", 1234)
         kwargs.setdefault("lessons", default_lessons)
-        return GradeOptions(runner=runner, **kwargs)
+        return GradeOptions(executor=fake_executor(runner), **kwargs)
 
     options.calls = lambda: calls.read_text().splitlines() if calls.exists() else []
     return options

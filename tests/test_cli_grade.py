@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from grader.cli import main
 from grader.grading import commands
 from grader.lessons import load_lessons
-from grading_helpers import make_submission, write_fake_runner
+from grading_helpers import fake_executor, make_submission, write_fake_runner
 
 
 def invoke(*args):
@@ -73,7 +73,7 @@ def fake_runner(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_RUNNER_POINTS",
                        json.dumps({l.id: l.points for l in load_lessons()}))
     monkeypatch.setattr(commands, "GradeOptions", functools.partial(
-        commands.GradeOptions, runner=write_fake_runner(tmp_path)))
+        commands.GradeOptions, executor=fake_executor(write_fake_runner(tmp_path))))
 
 
 def test_grade_prints_summary_records_the_seed_and_resumes_with_it(tmp_path, fake_runner):

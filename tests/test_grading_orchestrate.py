@@ -12,7 +12,7 @@ from grader import results as model
 from grader.grading.orchestrate import grade_all, previous_seed
 from grader.lessons import load_lessons
 from grader import files as atomic
-from grading_helpers import fake_grade_options, make_submission, make_zip
+from grading_helpers import fake_grade_options, make_submission, make_zip, running
 
 LESSONS = tuple(load_lessons())
 
@@ -107,16 +107,6 @@ def test_no_runner_process_outlives_its_submission(tmp_path, fake, sleep):
             break
         time.sleep(0.1)
     assert not running(pid)
-
-
-def running(pid: int) -> bool:
-    """True unless the process is gone or a zombie (dead, waiting to be reaped by init)."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            state = handle.read().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state not in ("Z", "X")
 
 
 def test_seed_is_recorded_in_run_json_and_results(tmp_path, fake):

@@ -25,7 +25,8 @@ PYTHON = ["/usr/bin/python3", "-I", "-S", "-c"]
 def limits():
     status = jail.sandbox_status()
     assert status.available, f"the OS sandbox must run on this machine: {status.reason}"
-    return jail.Limits(sandbox="require")  # uids offset by this process's pid: ours alone
+    # uids offset by this process's pid: ours alone
+    return jail.Limits(sandbox="require", slot_uid_base=jail.uid_range_start(os.getpid()))
 
 
 @pytest.fixture

@@ -148,10 +148,11 @@ def run_validate(seed: int | None, lesson_names: tuple[str, ...]) -> None:
             raise click.ClickException(f"{package} not found; {hint}")
     options = GradeOptions(out=Path("."), seed=new_seed() if seed is None else seed,
                            lessons=lessons, jobs=2)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # Left in reverse order: on Ctrl-C the executor kills its runners before the pool waits.
+    with ThreadPoolExecutor(max_workers=2) as pool, options.executor(jobs=2) as executor:
         futures = {name: pool.submit(grade_submission, Submission(name, package, "folder"),
-                                     options, slot=slot)
-                   for slot, (name, package) in enumerate(targets.items())}
+                                     options, executor)
+                   for name, package in targets.items()}
         results = {name: future.result() for name, future in futures.items()}
 
     reference, template = results["reference"], results["template"]

@@ -1,6 +1,6 @@
-"""Grade every submission of a folder: discover, copy, run the suite runner per submission
-(child process, time-limited, `jobs` at a time), write results.json + feedback.html per
-submission as each finishes, then rebuild gradebook.csv from all results.json files.
+"""Grade every submission of a folder: discover, copy, hand each staged copy to an executor
+(grading/executors/: the suite runner, time-limited, `jobs` at a time), write results.json +
+feedback.html per submission as each finishes, then rebuild gradebook.csv from all results.json.
 
 Resume: a submission whose results.json matches this run (same seed, same lessons, same
 submission files) is skipped and its files are left untouched, unless `force`.
@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import resource
 import secrets
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from grader.intake import discovery
-from grader.grading.child import RUNNER, kill_running_runners, run_runner
+from grader.grading.executors import Executor, Job, LocalExecutor
 from grader.intake.discovery import InvalidSubmission, Submission
 from grader.results import SubmissionResult, from_runner, one_line, without_runner
 from grader.lessons import Lesson
@@ -55,7 +54,8 @@ class GradeOptions:
     jobs: int = 1
     force: bool = False
     id_pattern: str | None = None  # LMS file names -> student ids (grader/intake/lms.py)
-    runner: tuple[str, ...] = RUNNER
+    # How submissions are run: called with jobs=N (tests pass a LocalExecutor with a fake runner).
+    executor: Callable[..., Executor] = LocalExecutor
     margin: float = SUBMISSION_MARGIN
     worker_limits: Limits = Limits()  # what each sandboxed worker may use (jail.py)
 
@@ -107,51 +107,20 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
     started = time.monotonic()
     out = Path(options.out)
     subs = discovery.discover(submissions_dir, options.id_pattern)
-    run_info = {
-        "seed": options.seed,
-        "lessons": [lesson.id for lesson in options.lessons],
-        "submissions_dir": str(Path(submissions_dir).resolve()),
-        "jobs": options.jobs,
-        "limits": options.limits(),
-        "started_at": _now(),
-    }
-    write_json_atomic(names.output_path(out, RUN_FILE), run_info)  # first: a killed run resumes
-
     summary = RunSummary(results={sub.id: None for sub in subs})
-    slots: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for slot in range(options.jobs):
-        slots.put(slot)
-
-    def work(sub: Submission) -> None:
-        stage = ["finding it"]  # what the trusted side was doing, for the row if it fails
-        try:
-            outcome = grade_or_resume(sub, options, slots, stopping, stage)
-        except Exception as exc:  # the boundary: this submission's row, never the whole run
-            outcome = crashed_row(sub, options, stage[0], exc)
-        if outcome is None:  # interrupted: nothing is written for a submission in flight
-            return
-        summary.results[sub.id], skipped = outcome
-        (summary.skipped if skipped else summary.graded).append(sub.id)
-        if on_done:
-            try:
-                on_done(sub.id, summary.results[sub.id], skipped)
-            except Exception:  # a display problem must not cost a grade (Ctrl-C still stops)
-                pass
-
-    # Interrupted (Ctrl-C): stop at once, write nothing for the submissions in flight, and
-    # leave every finished result as it is, so the same command resumes the run.
-    stopping = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=max(1, options.jobs))
-    try:
-        for future in [pool.submit(work, sub) for sub in subs]:
-            future.result()
-    except BaseException:
-        stopping.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        kill_running_runners()
-        raise
-    finally:
-        pool.shutdown(wait=True)
+    with options.executor(jobs=options.jobs) as executor:
+        # The limits as the executor enforces them (its slot uids), recorded in run.json.
+        options = replace(options, worker_limits=executor.worker_limits(options.worker_limits))
+        run_info = {
+            "seed": options.seed,
+            "lessons": [lesson.id for lesson in options.lessons],
+            "submissions_dir": str(Path(submissions_dir).resolve()),
+            "jobs": options.jobs,
+            "limits": options.limits(),
+            "started_at": _now(),
+        }
+        write_json_atomic(names.output_path(out, RUN_FILE), run_info)  # first: a run resumes
+        grade_each(subs, options, executor, summary, on_done)
 
     write_gradebook(names.output_path(out, GRADEBOOK), summary.results, list(options.lessons))
     summary.seconds = time.monotonic() - started
@@ -164,7 +133,47 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
     return summary
 
 
-def grade_or_resume(sub: Submission, options: GradeOptions, slots: queue.SimpleQueue,
+def grade_each(subs: list[Submission], options: GradeOptions, executor: Executor,
+               summary: RunSummary, on_done: Callable | None) -> None:
+    """Grade `subs`, as many at once as the executor runs, into `summary`. Interrupted
+    (Ctrl-C): stop at once, kill every runner, write nothing for the submissions in flight, and
+    leave every finished result as it is, so the same command resumes the run."""
+    stopping = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=max(1, executor.capacity))
+    try:
+        futures = [pool.submit(grade_one, sub, options, executor, stopping, summary, on_done)
+                   for sub in subs]
+        for future in futures:
+            future.result()
+    except BaseException:
+        stopping.set()  # first: a runner killed below is then no result
+        pool.shutdown(wait=False, cancel_futures=True)
+        executor.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def grade_one(sub: Submission, options: GradeOptions, executor: Executor,
+              stopping: threading.Event, summary: RunSummary, on_done: Callable | None) -> None:
+    """One submission into `summary` (from a pool thread); `on_done` is told."""
+    stage = ["finding it"]  # what the trusted side was doing, for the row if it fails
+    try:
+        outcome = grade_or_resume(sub, options, executor, stopping, stage)
+    except Exception as exc:  # the boundary: this submission's row, never the whole run
+        outcome = crashed_row(sub, options, stage[0], exc)
+    if outcome is None:  # interrupted: nothing is written for a submission in flight
+        return
+    summary.results[sub.id], skipped = outcome
+    (summary.skipped if skipped else summary.graded).append(sub.id)
+    if on_done:
+        try:
+            on_done(sub.id, summary.results[sub.id], skipped)
+        except Exception:  # a display problem must not cost a grade (Ctrl-C still stops)
+            pass
+
+
+def grade_or_resume(sub: Submission, options: GradeOptions, executor: Executor,
                     stopping: threading.Event, stage: list[str]) -> tuple[dict, bool] | None:
     """(results.json data, skipped) for one submission, or None when interrupted. `stage[0]`
     names the step in progress, for the row if a step raises."""
@@ -178,11 +187,7 @@ def grade_or_resume(sub: Submission, options: GradeOptions, slots: queue.SimpleQ
     if stopping.is_set():
         return None
     stage[0] = "grading it"
-    slot = slots.get()
-    try:
-        result = grade_submission(sub, options, digest=digest, slot=slot)
-    finally:
-        slots.put(slot)
+    result = grade_submission(sub, options, executor, digest=digest)
     if stopping.is_set():  # its runner was killed by the interruption: not a result
         return None
     if not_fingerprinted:
@@ -259,14 +264,15 @@ def is_complete(data: dict, sub_id: str, options: GradeOptions, digest: str) -> 
             and extra.get("submission_digest") == digest)
 
 
-def grade_submission(sub: Submission, options: GradeOptions, *, digest: str = "",
-                     slot: int = 0) -> SubmissionResult:
-    """Grade one submission in a private copy. Never raises for anything the submission
-    does: a problem becomes the result's status and reason."""
+def grade_submission(sub: Submission, options: GradeOptions, executor: Executor, *,
+                     digest: str = "") -> SubmissionResult:
+    """Grade one submission in a private copy (staged here, on the client side, then handed
+    to `executor`). Never raises for anything the submission does: a problem becomes the
+    result's status and reason."""
     lessons = list(options.lessons)
     started = time.monotonic()
     try:
-        with scratch_dir(f"submission-{slot}") as tmp:
+        with scratch_dir("submission") as tmp:
             notes: list[str] = []  # how notebooks / LMS files were read (one line each)
             try:
                 package = discovery.prepare(sub, tmp, notes)
@@ -276,8 +282,8 @@ def grade_submission(sub: Submission, options: GradeOptions, *, digest: str = ""
                 result.notes, result.intake = one_lines(notes), intake_figures(Path(tmp), started)
                 return result
             intake = intake_figures(Path(tmp), started)
-            result = grade_package(sub.id, package, options, workdir=tmp, digest=digest,
-                                   slot=slot, started=started)
+            result = grade_package(sub.id, package, options, executor, digest=digest,
+                                   started=started)
             result.notes, result.intake = one_lines(notes), intake
             return result
     except Exception as exc:  # a grader bug must cost this submission only, and say so
@@ -297,15 +303,14 @@ def one_lines(notes: list[str]) -> list[str]:
     return [one_line(note, 1000) for note in notes]
 
 
-def grade_package(sub_id: str, package: Path, options: GradeOptions, *, workdir: Path,
-                  digest: str = "", slot: int = 0, started: float | None = None
-                  ) -> SubmissionResult:
+def grade_package(sub_id: str, package: Path, options: GradeOptions, executor: Executor, *,
+                  digest: str = "", started: float | None = None) -> SubmissionResult:
     """Run the suites on an already-copied `micrograd` package folder."""
     started = time.monotonic() if started is None else started
     lessons = list(options.lessons)
-    outcome = run_runner(package, seed=options.seed, lessons=[lesson.id for lesson in lessons],
-                         workdir=workdir, timeout=options.timeout, slot=slot,
-                         runner=options.runner, limits=options.worker_limits.fields())
+    job = Job(sub_id, package, seed=options.seed, lessons=tuple(lesson.id for lesson in lessons),
+              timeout=options.timeout, limits=options.worker_limits)
+    outcome = executor.submit(job).result()
     elapsed = time.monotonic() - started
     if outcome.kind != "ok":
         result = without_runner(sub_id, outcome.kind, outcome.detail, lessons,

@@ -28,7 +28,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from grader.scratch import remove_tree
@@ -43,10 +43,11 @@ MOUNT = "/usr/bin/mount"
 SHELL = "/usr/bin/sh"
 PROBE_PYTHON = "/usr/bin/python3"
 BYTES_PER_INODE = 4096  # files a tmpfs may hold: one per page, what a non-empty file costs anyway
-# Unprivileged uid/gid of slot N is slot_uid_base + N. The default base is far above real users,
-# system users (< 1000), nobody (65534) and systemd's dynamic range, and is offset by the pid of
-# the process that chose it (the grader), so two graders running at once on one machine never
-# share a uid and so never share an RLIMIT_NPROC count. MICROGRADER_SLOT_UID_BASE fixes it.
+# Unprivileged uid/gid of slot N is slot_uid_base + N. Bases are far above real users, system
+# users (< 1000), nobody (65534) and systemd's dynamic range, and offset by the pid of the
+# process that chose them (uid_range_start), so two graders running at once on one machine never
+# share a uid and so never share an RLIMIT_NPROC count. Who runs the runners chooses the base
+# (grader/grading/executors/) and passes it down in Limits.slot_uid_base.
 DEFAULT_SLOT_UID_BASE = 1_500_000
 UIDS_PER_GRADER = 256  # slots one grader may use (-j up to 256)
 
@@ -55,9 +56,9 @@ class SandboxUnavailable(RuntimeError):
     """The OS sandbox was required but cannot run here; the message says why, in one line."""
 
 
-def _uid_base() -> int:
-    fixed = os.environ.get("MICROGRADER_SLOT_UID_BASE")
-    return int(fixed) if fixed else DEFAULT_SLOT_UID_BASE + os.getpid() * UIDS_PER_GRADER
+def uid_range_start(pid: int) -> int:
+    """The first slot uid of the range that belongs to process `pid`."""
+    return DEFAULT_SLOT_UID_BASE + pid * UIDS_PER_GRADER
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ class Limits:
     processes: int | None = 32  # RLIMIT_NPROC per slot uid (only enforced inside the OS sandbox)
     output_cap: int = 64 * 1024  # bytes of captured output kept for staff diagnostics
     sandbox: str = "auto"  # "auto": OS sandbox when it can run; "require": refuse otherwise; "off"
-    slot_uid_base: int = field(default_factory=_uid_base)
+    # First slot uid, chosen by the executor that runs the runners; None: this process's own
+    # range (a process that starts workers itself, e.g. a test).
+    slot_uid_base: int | None = None
 
     def as_dict(self) -> dict:
         """For reports: the fields plus a line saying which isolation workers get."""
@@ -104,7 +107,7 @@ def sandbox_status() -> SandboxStatus:
             hint = " (apt-get install bubblewrap, or run ./install.sh)" if tool == BWRAP else ""
             return SandboxStatus(False, f"{tool} not found{hint}")
     argv = _sandbox_argv([PROBE_PYTHON, "-I", "-S", "-c", "pass"], limits=Limits(),
-                         package=None, home=None, uid=_uid_base())
+                         package=None, home=None, uid=slot_uid(Limits(), 0))
     try:
         probe = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -143,14 +146,15 @@ def describe(limits: Limits) -> str:
     if status.available:
         return (f"bubblewrap (no network, own PID/IPC/UTS namespaces, read-only system, "
                 f"writes only to a private /tmp and home, tmpfs of "
-                f"{limits.disk_size // MiB} MiB each) + setpriv to uid {limits.slot_uid_base}+slot")
+                f"{limits.disk_size // MiB} MiB each) + setpriv to uid {slot_uid(limits, 0)}+slot")
     return f"process-level limits only: {status.reason}"
 
 
 def slot_uid(limits: Limits, slot: int) -> int:
     if not 0 <= slot < UIDS_PER_GRADER:
         raise ValueError(f"slot {slot} out of range: at most {UIDS_PER_GRADER} parallel jobs")
-    return limits.slot_uid_base + slot
+    base = limits.slot_uid_base
+    return (uid_range_start(os.getpid()) if base is None else base) + slot
 
 
 def _set_rlimits(limits: Limits, cpu_seconds: int, nproc: bool) -> None:
@@ -277,16 +281,22 @@ def kill_group(proc: subprocess.Popen) -> None:
     Returns only once the sandbox's processes are gone: they run as the slot's uid, and the
     slot's next worker must not find RLIMIT_NPROC still taken by a dying fork bomb."""
     namespace_init = _namespace_init(proc.pid)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    kill_process_group(proc.pid)
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignorable
         pass
     if namespace_init is not None:
         _wait_until_exited(namespace_init, timeout=5)
+
+
+def kill_process_group(pid: int) -> None:
+    """SIGKILL the process group led by `pid` (a process started with start_new_session);
+    quiet when it is already gone. The one place the grader kills a group."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _namespace_init(bwrap_pid: int) -> int | None:
