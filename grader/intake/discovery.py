@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from grader.intake import lms, nbgrader_course
 from grader.lessons import load_lessons
-from grader.names import printable, visible
+from grader.names import one_line, printable, visible
 
 # Caps for one submission, counted across all its folders, zips and files (micrograd is a
 # handful of small files; a notebook a few hundred kB).
@@ -568,4 +568,4 @@ def _check_entry(name: str, info: zipfile.ZipInfo) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    return printable(" ".join(str(exc).split())[:200]) or type(exc).__name__
+    return one_line(str(exc), 200) or type(exc).__name__
