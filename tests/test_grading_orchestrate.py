@@ -1,5 +1,6 @@
-"""Grading a folder of submissions against a fake runner that follows the runner contract:
-statuses, outputs, resume, --force, seeds, parallel slots, atomic writes."""
+"""Grading a folder of submissions against a fake runner that follows the runner contract
+(docs/runner-contract.md): statuses, outputs, resume, --force, seeds, parallel slots, atomic
+writes."""
 import csv
 import dataclasses
 import json
