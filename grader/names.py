@@ -73,6 +73,12 @@ def one_line(text: str, limit: int | None = None) -> str:
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
+def error_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception as one line: its message (it may quote a name a student chose), else its
+    type's name."""
+    return one_line(str(exc), limit) or type(exc).__name__
+
+
 def one_lines(texts: list[str], limit: int = 1000) -> list[str]:
     """Notes quote names a student chose: one line each, nothing hidden."""
     return [one_line(text, limit) for text in texts]

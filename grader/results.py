@@ -186,7 +186,7 @@ def from_runner(sub_id: str, data: dict, lessons: list[Lesson], *, seed: int,
     """Read the runner's JSON. It is trusted, but a field of the wrong type must cost one
     submission its grade (as `crashed`), never the whole run: so parse defensively."""
     wanted = {lesson.id for lesson in lessons}
-    checks = [c for c in (_check(raw) for raw in data.get("checks", [])) if c and c.lesson in wanted]
+    checks = [c for c in map(_check, data.get("checks", [])) if c and c.lesson in wanted]
     reported = data.get("lessons") if isinstance(data.get("lessons"), dict) else {}
     results = [_lesson(lesson, reported.get(lesson.id), checks_of(checks, lesson.id))
                for lesson in lessons]

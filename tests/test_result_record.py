@@ -186,3 +186,13 @@ def test_the_gradebook_and_export_read_the_records(tmp_path, fake):
     assert line.startswith(f"wrote {options.out / 'grades.csv'}: 2 rows (1 students)")
     write_json_atomic(names.record_path(options.out, "alice"), {"format": "other"})
     assert nbx.read_scores(options.out).points["alice"] == {"derivatives": 10.0, "value": 15.0}
+
+
+def test_one_line_and_error_line_are_one_line_with_nothing_hidden():
+    from grader.names import error_line, one_line, one_lines
+
+    assert one_line("a\n  b\x1b[31m") == "a b\\x1b[31m"
+    assert one_line("x" * 10, 5) == "xxxx…"
+    assert one_lines(["a\nb", "c"]) == ["a b", "c"]
+    assert error_line(OSError("disk\nfull")) == "disk full"
+    assert error_line(KeyError()) == "KeyError"

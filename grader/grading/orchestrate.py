@@ -33,7 +33,7 @@ from grader.results import SubmissionResult, from_runner, without_runner
 from grader.lessons import Lesson
 from grader import names
 from grader.files import write_json_atomic
-from grader.names import one_line, one_lines
+from grader.names import error_line, one_line, one_lines
 from grader.report.outputs import (load_record, write_missing_outputs, write_run_outputs,
                                    write_submission_outputs)
 from grader.sandbox.jail import Limits
@@ -202,7 +202,7 @@ def fingerprint_or_reason(sub: Submission) -> tuple[str, str]:
     try:
         return discovery.fingerprint(sub), ""
     except (InvalidSubmission, OSError) as exc:
-        return "", one_line(str(exc) or type(exc).__name__, 200)
+        return "", error_line(exc)
 
 
 def crashed_row(sub: Submission, options: GradeOptions, stage: str, exc: Exception
