@@ -196,3 +196,26 @@ def test_one_line_and_error_line_are_one_line_with_nothing_hidden():
     assert one_lines(["a\nb", "c"]) == ["a b", "c"]
     assert error_line(OSError("disk\nfull")) == "disk full"
     assert error_line(KeyError()) == "KeyError"
+
+
+def test_a_failed_write_leaves_no_earlier_record_behind(tmp_path, fake, monkeypatch):
+    """--force regrades; if writing the new outputs fails half way, the old record must not
+    make the next run skip the submission over half-replaced files."""
+    make_submission(tmp_path / "subs", "alice")
+    grade_all(tmp_path / "subs", fake())
+    assert names.record_path(fake().out, "alice").exists()
+
+    def broken(path, result):
+        raise OSError(28, "No space left on device")
+
+    registry = outputs.SUBMISSION_OUTPUTS
+    monkeypatch.setattr(outputs, "SUBMISSION_OUTPUTS",
+                        [outputs.SUBMISSION_OUTPUTS[0],
+                         outputs.SubmissionOutput("results.json", outputs.in_folder("results.json"),
+                                                  broken), outputs.RECORD])
+    summary = grade_all(tmp_path / "subs", fake(force=True))
+    assert "no results were written" in summary.results["alice"].reason
+    assert not names.record_path(fake().out, "alice").exists()
+    monkeypatch.setattr(outputs, "SUBMISSION_OUTPUTS", registry)
+    summary = grade_all(tmp_path / "subs", fake())
+    assert summary.graded == ["alice"] and summary.results["alice"].status == "graded"

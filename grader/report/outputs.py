@@ -88,6 +88,9 @@ RUN_OUTPUTS = [
 
 
 def write_submission_outputs(out: Path, result: SubmissionResult) -> None:
+    # An earlier record goes first: if a write below fails, no record says "finished" over
+    # outputs of two different gradings.
+    RECORD.path(out, result.id).unlink(missing_ok=True)
     for output in SUBMISSION_OUTPUTS:
         output.write(output.path(out, result.id), result)
 
