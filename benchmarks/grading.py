@@ -20,6 +20,7 @@ from pathlib import Path
 from grader import paths
 from grader.grading.orchestrate import GradeOptions, grade_all
 from grader.lessons import load_lessons
+from grader.results import round_points
 
 DEFAULT_PACKAGES = [paths.REFERENCE_PACKAGE, paths.EXAMPLES / "alice" / "micrograd"]
 
@@ -36,15 +37,15 @@ def measure(package: Path, copies: int, jobs: int, seed: int) -> dict:
         summary = grade_all(subs, options)
         wall = time.perf_counter() - started
     results = [r for r in summary.results.values() if r]
-    suites = sum(r["extra_data"]["suite_seconds"] for r in results) / len(results)
+    suites = sum(r.suite_seconds for r in results) / len(results)
     return {
         "wall_per_submission": wall / copies,
         "suite_seconds": suites,
         # everything a submission costs beyond the suites themselves (meaningful with jobs=1):
         # discovery, copy, runner process start, pytest start-up, reports
         "overhead": wall / copies - suites,
-        "scores": sorted({r["score"] for r in results}),
-        "statuses": sorted({r["extra_data"]["status"] for r in results}),
+        "scores": sorted({round_points(r.score) for r in results}),
+        "statuses": sorted({r.status for r in results}),
     }
 
 

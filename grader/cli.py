@@ -98,14 +98,8 @@ def export_nbgrader(results, to, course, lessons):
     from grader.grading.commands import select_lessons
     from grader.report import nbgrader_export as nbx
 
-    chosen = list(select_lessons(lessons))
-    to = to or (results if results.is_dir() else results.parent) / "grades.csv"
     try:
-        rows = nbx.grades_rows(nbx.read_scores(results), chosen, course)
-        nbx.write_grades_csv(to, rows)
+        line = nbx.export_grades(results, list(select_lessons(lessons)), to=to, course=course)
     except nbx.ExportError as exc:
         raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {to} ({exc.strerror or exc}); pass --to") from None
-    students = len({row["student_id"] for row in rows})
-    click.echo(f"wrote {to}: {len(rows)} rows ({students} students)")
+    click.echo(line)

@@ -8,8 +8,9 @@ Two things live here and nowhere else:
   which can never equal a run-level name (see RESERVED_SUFFIXES and docs/grading.md);
 - escaping: `visible` (an id: control characters and undecodable bytes shown as `\\x1b`,
   `\\xff`, backslashes doubled so distinct ids stay distinct), `printable` (free text such as a
-  reason: the same without doubling), `for_terminal` (rich markup escaped too) and `for_csv`
-  (a spreadsheet shows it as text, never runs it as a formula).
+  reason: the same without doubling), `one_line` (free text on one line), `for_terminal` (rich
+  markup escaped too) and `for_csv` (a spreadsheet shows it as text, never runs it as a
+  formula).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from rich.markup import escape as _rich_escape
 GRADEBOOK = "gradebook.csv"
 RUN_FILE = "run.json"
 LOGS = ".logs"
+RECORDS = ".results"  # staff only, like LOGS: no submission folder starts with a dot
 RESERVED_SUFFIXES = (".csv", ".json", ".html", ".htm", ".log", ".txt", ".md", ".tmp", ".db",
                      ".zip", ".lock")
 # A plain id is its own folder name: it starts with a letter or digit (so never `.`, `..`,
@@ -59,6 +61,27 @@ def printable(text: str) -> str:
     """Free text with every control or invisible character shown as an escape."""
     return "".join(_escape_char(ch) if unicodedata.category(ch) in HIDDEN_CATEGORIES else ch
                    for ch in str(text))
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """One line of free text, whole unless a `limit` is asked for: whitespace runs (newlines
+    too) become one space and every other control character is shown escaped, so a name inside
+    it cannot forge lines or escapes. Reasons stay whole: feedback.html wraps them, and the
+    gradebook's cell needs no bound (a reason is the grader's words about at most six lessons,
+    each bounded where it is made)."""
+    text = printable(" ".join(str(text).split()))
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def error_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception as one line: its message (it may quote a name a student chose), else its
+    type's name."""
+    return one_line(str(exc), limit) or type(exc).__name__
+
+
+def one_lines(texts: list[str], limit: int = 1000) -> list[str]:
+    """Notes quote names a student chose: one line each, nothing hidden."""
+    return [one_line(text, limit) for text in texts]
 
 
 def visible(name: str) -> str:
@@ -124,3 +147,14 @@ def submission_path(out: Path, sub_id: str, filename: str = "") -> Path:
 def log_path(out: Path, sub_id: str) -> Path:
     """The staff-only runner log of a submission: `<out>/.logs/<folder>.log`."""
     return output_path(out, LOGS, submission_folder(sub_id) + ".log")
+
+
+def record_path(out: Path, sub_id: str) -> Path:
+    """The staff-only result record of a submission (grader/results.py: everything, staff
+    notes included): `<out>/.results/<folder>.json`."""
+    return output_path(out, RECORDS, submission_folder(sub_id) + ".json")
+
+
+def record_paths(out: Path) -> list[Path]:
+    """Every result record under --out, in folder order."""
+    return sorted(output_path(out, RECORDS).glob("*.json"))

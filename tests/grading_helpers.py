@@ -1,5 +1,5 @@
 """Helpers for the grading/report tests: a fake suite runner that speaks the runner's CLI and
-JSON contract (/work/briefs/contract.md) without running any suite, and submission builders.
+JSON contract (docs/runner-contract.md) without running any suite, and submission builders.
 
 The fake runner reads what to do from `behaviour.json` inside the copied package, so each test
 submission states its own outcome; it appends one line per run to $FAKE_RUNNER_CALLS.

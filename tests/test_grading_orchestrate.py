@@ -1,5 +1,6 @@
-"""Grading a folder of submissions against a fake runner that follows the runner contract:
-statuses, outputs, resume, --force, seeds, parallel slots, atomic writes."""
+"""Grading a folder of submissions against a fake runner that follows the runner contract
+(docs/runner-contract.md): statuses, outputs, resume, --force, seeds, parallel slots, atomic
+writes."""
 import csv
 import dataclasses
 import json
@@ -8,6 +9,7 @@ import time
 
 import pytest
 
+from grader import names
 from grader import results as model
 from grader.grading.orchestrate import grade_all, previous_seed
 from grader.lessons import load_lessons
@@ -166,7 +168,8 @@ def test_killed_run_leaves_no_results_and_the_rerun_finishes_it(tmp_path, fake):
     make_submission(tmp_path / "subs", "bob")
     options = fake()
     grade_all(tmp_path / "subs", options)
-    (options.out / "bob" / "results.json").unlink()  # as if killed before bob finished
+    # as if killed before bob finished: his result record (written last) is missing
+    names.record_path(options.out, "bob").unlink()
     summary = grade_all(tmp_path / "subs", options)
     assert summary.graded == ["bob"] and summary.skipped == ["alice"]
 
@@ -216,7 +219,7 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch)
 
 def test_overall_status_prefers_timeout_then_crashed():
     def lesson(status, reason=""):
-        return model.LessonResult(LESSONS[0], status, reason, 0.0)
+        return model.LessonResult(LESSONS[0], status, reason, [])
 
     assert model.overall_status([lesson("graded"), lesson("graded")]) == ("graded", "")
     assert model.overall_status([lesson("crashed", "died"), lesson("timeout", "slow")])[0] == "timeout"

@@ -128,7 +128,8 @@ def test_outputs_are_the_graders_own_and_small(run):
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     expected = {"run.json", "gradebook.csv"} | {
         f"{a.name}/{f}" for a in corpus.ATTACKS for f in ("results.json", "feedback.html")}
-    assert names - expected <= {n for n in names if n.startswith(".logs/")}
+    # staff only: the logs and the result records
+    assert names - expected <= {n for n in names if n.startswith((".logs/", ".results/"))}
     assert expected <= names
     too_big = [n for n in names if (out / n).stat().st_size > 1_000_000]
     assert too_big == []

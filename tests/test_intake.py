@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from grader.cli import main
 from grader.intake import discovery, lms, nbgrader_course, notebooks
 from grader.grading import orchestrate
+from grader.report import outputs
 from grader.intake.discovery import InvalidSubmission, Submission
 from grader.grading.orchestrate import grade_all
 from grader.lessons import load_lessons
@@ -356,12 +357,12 @@ def only_for_bob(real):
 STAGES = [  # (module, attribute, status of bob's row, words in its reason)
     (discovery, "_classify", "invalid", "cannot be read"),
     (discovery, "fingerprint", "crashed", "fingerprinting"),
-    (orchestrate, "read_results", "crashed", "reading its earlier results"),
+    (orchestrate, "load_record", "crashed", "reading its earlier results"),
     (discovery, "prepare", "crashed", "grader error"),
     (notebooks, "add_to_package", "crashed", "grader error"),
     (orchestrate, "grade_package", "crashed", "grader error"),
-    (orchestrate, "render_feedback", "crashed", "writing its results"),
-    (orchestrate, "results_json", "crashed", "writing its results"),
+    (outputs, "render_feedback", "crashed", "writing its results"),
+    (outputs, "results_json", "crashed", "writing its results"),
 ]
 
 

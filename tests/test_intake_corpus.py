@@ -112,7 +112,8 @@ def test_a_hostile_class_is_graded_row_by_row(build, graded):
         assert not path.is_symlink() and path.resolve().is_relative_to(out.resolve()), path
     top = {p.name for p in out.iterdir()}
     assert {names.GRADEBOOK, names.RUN_FILE} <= top
-    assert all(name in (names.GRADEBOOK, names.RUN_FILE, names.LOGS) or names.is_plain_id(name)
+    assert all(name in (names.GRADEBOOK, names.RUN_FILE, names.LOGS, names.RECORDS)
+               or names.is_plain_id(name)
                or name.startswith(names.ESCAPED_PREFIX) for name in top)
 
     figures = json.loads((out / names.RUN_FILE).read_text())["trusted_side"]

@@ -3,10 +3,10 @@ formats points as numbers."""
 import json
 import math
 
-from grader.results import SubmissionResult, from_runner, without_runner
+from grader.results import SubmissionResult, format_points, from_runner, without_runner
 from grader.lessons import load_lessons
 from grader.report.feedback import render_feedback
-from grader.report.gradebook import format_points, gradebook_rows, inert
+from grader.report.gradebook import gradebook_rows, inert
 from grader.report.gradescope import read_results, results_json
 
 LESSONS = load_lessons()
@@ -118,7 +118,7 @@ def test_feedback_names_the_reason_of_a_broken_lesson():
 
 
 def test_gradebook_rows_come_from_results_and_missing_ones_are_not_lost():
-    rows = gradebook_rows({"alice": results_json(result()), "zed": None}, LESSONS)
+    rows = gradebook_rows({"alice": result(), "zed": None}, LESSONS)
     assert rows[0]["value"] == "15" and rows[0]["total"] == "85" and rows[0]["max"] == "100"
     assert rows[1]["id"] == "zed" and rows[1]["status"] == "crashed" and rows[1]["total"] == "0"
 
@@ -132,8 +132,8 @@ def test_summary_table_and_status_line():
 
     from grader.report import console as show
 
-    full = results_json(result())  # 85 points: value 15/30
-    broken = results_json(without_runner("bob", "timeout", "too slow", LESSONS, seed=7))
+    full = result()  # 85 points: value 15/30
+    broken = without_runner("bob", "timeout", "too slow", LESSONS, seed=7)
     results = {"alice": full, "bob": broken, "zed": None}
     out = Console(width=120, record=True)
     out.print(show.lesson_table(results, LESSONS))
@@ -147,7 +147,7 @@ def test_summary_table_and_status_line():
 
 
 def test_gradebook_cells_a_student_names_never_become_spreadsheet_formulas():
-    rows = gradebook_rows({"=HYPERLINK(\"http://x\")": results_json(result()), "+1": None}, LESSONS)
+    rows = gradebook_rows({"=HYPERLINK(\"http://x\")": result(), "+1": None}, LESSONS)
     assert [row["id"] for row in rows] == ["'=HYPERLINK(\"http://x\")", "'+1"]
     assert inert("alice") == "alice" and inert("@sum") == "'@sum" and inert("-2") == "'-2"
 
@@ -166,5 +166,5 @@ def test_long_reasons_are_whole_and_on_one_line():
     html = render_feedback(graded)
     assert html.count(flat) == 4  # twice in the header, once in each lesson
     assert "overflow-wrap" in html
-    row = gradebook_rows({"dora": results_json(graded)}, LESSONS)[0]
+    row = gradebook_rows({"dora": graded}, LESSONS)[0]
     assert row["reason"] == graded.reason

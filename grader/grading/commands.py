@@ -18,8 +18,8 @@ from grader.grading.orchestrate import (GradeOptions, check_output_dir, grade_al
                                         grade_submission, new_seed, previous_run,
                                         previous_seed)
 from grader.lessons import Lesson, LessonError, lesson_by_id, load_lessons
-from grader.report.gradebook import format_points
 from grader.names import for_terminal
+from grader.results import format_points
 from grader.sandbox import jail
 
 DEFAULT_OUT = Path("grading-out")
@@ -186,7 +186,7 @@ def shortfall(result, want_full: bool) -> str:
     """Which lessons/checks stop `result` from scoring full marks (or zero), in one line."""
     parts = []
     for lesson in result.lessons:
-        checks = [c for c in result.checks if c.lesson == lesson.lesson.id]
+        checks = lesson.checks
         if want_full:
             offending = [c.id for c in checks if not c.passed]
             if lesson.points >= lesson.max_points - 1e-9 and lesson.status == "graded":

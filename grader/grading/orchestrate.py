@@ -1,9 +1,11 @@
 """Grade every submission of a folder: discover, copy, hand each staged copy to an executor
-(grading/executors/: the suite runner, time-limited, `jobs` at a time), write results.json +
-feedback.html per submission as each finishes, then rebuild gradebook.csv from all results.json.
+(grading/executors/: the suite runner, time-limited, `jobs` at a time), write its outputs
+(grader/report/outputs.py) as each finishes, then the run's outputs (gradebook.csv) from every
+submission's result.
 
-Resume: a submission whose results.json matches this run (same seed, same lessons, same
-submission files) is skipped and its files are left untouched, unless `force`.
+Resume: a submission whose result record matches this run (same seed, same lessons, same
+submission files) is skipped and its files are left untouched, unless `force`; only outputs it
+lacks are written, from the record.
 
 One boundary per submission: whatever goes wrong on the trusted side for one submission
 (fingerprint, staging, notebooks, grading, writing) becomes that submission's row with a status
@@ -27,14 +29,13 @@ from typing import Callable
 from grader.intake import discovery
 from grader.grading.executors import Executor, Job, LocalExecutor
 from grader.intake.discovery import InvalidSubmission, Submission
-from grader.results import SubmissionResult, from_runner, one_line, without_runner
+from grader.results import SubmissionResult, from_runner, without_runner
 from grader.lessons import Lesson
 from grader import names
-from grader.files import write_json_atomic, write_text_atomic
-from grader.report.feedback import render_feedback
-from grader.report.gradebook import write_gradebook
-from grader.report.gradescope import read_results, results_json
-from grader.names import visible
+from grader.files import write_json_atomic
+from grader.names import error_line, one_line, one_lines
+from grader.report.outputs import (load_record, write_missing_outputs, write_run_outputs,
+                                   write_submission_outputs)
 from grader.sandbox.jail import Limits
 from grader.scratch import scratch_dir
 
@@ -78,7 +79,7 @@ class GradeOptions:
 
 @dataclass
 class RunSummary:
-    results: dict[str, dict | None]  # student id -> results.json data, in id order
+    results: dict[str, SubmissionResult | None]  # student id -> its result, in id order
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -101,8 +102,9 @@ def previous_seed(out: Path) -> int | None:
 
 
 def grade_all(submissions_dir: Path, options: GradeOptions,
-              on_done: Callable[[str, dict | None, bool], None] | None = None) -> RunSummary:
-    """Grade every submission in `submissions_dir`. `on_done(id, results, skipped)` is called
+              on_done: Callable[[str, SubmissionResult | None, bool], None] | None = None
+              ) -> RunSummary:
+    """Grade every submission in `submissions_dir`. `on_done(id, result, skipped)` is called
     (from worker threads) as each one finishes, e.g. to advance a progress bar."""
     started = time.monotonic()
     out = Path(options.out)
@@ -122,11 +124,11 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
         write_json_atomic(names.output_path(out, RUN_FILE), run_info)  # first: a run resumes
         grade_each(subs, options, executor, summary, on_done)
 
-    write_gradebook(names.output_path(out, GRADEBOOK), summary.results, list(options.lessons))
+    write_run_outputs(out, summary.results, list(options.lessons))
     summary.seconds = time.monotonic() - started
     # The runner reports the limits it enforced (per request, per worker); record them too.
-    limits = next((r["extra_data"]["limits"] for r in summary.results.values()
-                   if r and r["extra_data"].get("limits")), options.limits())
+    limits = next((r.limits for r in summary.results.values() if r and r.limits),
+                  options.limits())
     write_json_atomic(names.output_path(out, RUN_FILE), {
         **run_info, "limits": limits, "finished_at": _now(), "graded": len(summary.graded),
         "skipped": len(summary.skipped), "trusted_side": trusted_side_figures(summary)})
@@ -174,15 +176,18 @@ def grade_one(sub: Submission, options: GradeOptions, executor: Executor,
 
 
 def grade_or_resume(sub: Submission, options: GradeOptions, executor: Executor,
-                    stopping: threading.Event, stage: list[str]) -> tuple[dict, bool] | None:
-    """(results.json data, skipped) for one submission, or None when interrupted. `stage[0]`
-    names the step in progress, for the row if a step raises."""
+                    stopping: threading.Event, stage: list[str]
+                    ) -> tuple[SubmissionResult, bool] | None:
+    """(result, skipped) for one submission, or None when interrupted. `stage[0]` names the
+    step in progress, for the row if a step raises."""
     out = Path(options.out)
     stage[0] = "fingerprinting it"
     digest, not_fingerprinted = fingerprint_or_reason(sub)
     stage[0] = "reading its earlier results"
-    existing = read_results(names.submission_path(out, sub.id, "results.json"))
+    existing = load_record(out, sub.id, list(options.lessons))
     if existing and not options.force and is_complete(existing, sub.id, options, digest):
+        stage[0] = "writing its missing outputs"
+        write_missing_outputs(out, existing)
         return existing, True
     if stopping.is_set():
         return None
@@ -193,7 +198,8 @@ def grade_or_resume(sub: Submission, options: GradeOptions, executor: Executor,
     if not_fingerprinted:
         result.notes.append(f"not fingerprinted ({not_fingerprinted}): regraded on every run")
     stage[0] = "writing its results"
-    return write_outputs(out, result), False
+    write_outputs(out, result)
+    return result, False
 
 
 def fingerprint_or_reason(sub: Submission) -> tuple[str, str]:
@@ -202,37 +208,28 @@ def fingerprint_or_reason(sub: Submission) -> tuple[str, str]:
     try:
         return discovery.fingerprint(sub), ""
     except (InvalidSubmission, OSError) as exc:
-        return "", one_line(str(exc) or type(exc).__name__, 200)
+        return "", error_line(exc)
 
 
 def crashed_row(sub: Submission, options: GradeOptions, stage: str, exc: Exception
-                ) -> tuple[dict, bool]:
+                ) -> tuple[SubmissionResult, bool]:
     """The row of a submission whose grading failed on the trusted side: written like any
     result when possible, else kept in memory so the gradebook still says why."""
     result = without_runner(sub.id, "crashed", f"grader error while {stage}: "
                             f"{type(exc).__name__}: {one_line(str(exc), 150)}",
                             list(options.lessons), seed=options.seed)
     try:
-        return write_outputs(Path(options.out), result), False
+        write_outputs(Path(options.out), result)
     except Exception as again:
         result.reason = one_line(f"{result.reason}; no results were written "
                                  f"({type(again).__name__})")
-    try:
-        return results_json(result), False
-    except Exception:  # the row must survive even a bug in the report layer
-        return bare_row(result), False
-
-
-def bare_row(result: SubmissionResult) -> dict:
-    """The least the gradebook needs for a row: status, reason, no points."""
-    return {"score": 0.0, "max_score": result.max_score,
-            "extra_data": {"status": result.status, "reason": result.reason, "lessons": {}}}
+    return result, False
 
 
 def trusted_side_figures(summary: RunSummary) -> dict:
     """What the grading process itself used (its runners and workers not counted): peak
     memory, and the slowest and largest staging of one submission."""
-    intakes = [r["extra_data"].get("intake") or {} for r in summary.results.values() if r]
+    intakes = [r.intake for r in summary.results.values() if r]
     return {
         "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
         "max_prepare_seconds": max((i.get("seconds", 0.0) for i in intakes), default=0.0),
@@ -253,15 +250,16 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def is_complete(data: dict, sub_id: str, options: GradeOptions, digest: str) -> bool:
+def is_complete(result: SubmissionResult, sub_id: str, options: GradeOptions,
+                digest: str) -> bool:
     """Finished for this run: same student, seed, lessons and files. Without a digest (the
     submission could not be fingerprinted) nothing is ever complete."""
-    extra = data["extra_data"]
     return (bool(digest)
-            and extra.get("student_id") == visible(sub_id)
-            and extra.get("seed") == options.seed
-            and list(extra["lessons"]) == [lesson.id for lesson in options.lessons]
-            and extra.get("submission_digest") == digest)
+            and result.id == sub_id
+            and result.seed == options.seed
+            and [lesson.lesson.id for lesson in result.lessons]
+            == [lesson.id for lesson in options.lessons]
+            and result.digest == digest)
 
 
 def grade_submission(sub: Submission, options: GradeOptions, executor: Executor, *,
@@ -298,11 +296,6 @@ def intake_figures(staging: Path, started: float) -> dict:
             "staged_mb": round(discovery.staged_bytes(staging) / 2**20, 3)}
 
 
-def one_lines(notes: list[str]) -> list[str]:
-    """Notes quote names a student chose: one line each, nothing hidden."""
-    return [one_line(note, 1000) for note in notes]
-
-
 def grade_package(sub_id: str, package: Path, options: GradeOptions, executor: Executor, *,
                   digest: str = "", started: float | None = None) -> SubmissionResult:
     """Run the suites on an already-copied `micrograd` package folder."""
@@ -327,23 +320,10 @@ def grade_package(sub_id: str, package: Path, options: GradeOptions, executor: E
     return result
 
 
-def write_outputs(out: Path, result: SubmissionResult) -> dict:
-    """feedback.html first, results.json last: a results.json on disk means the submission
-    is finished. The runner's own log (which may quote hidden test source) and what restricted
-    checks really said go to <out>/.logs/ (staff only), away from the per-student folders that
-    may be handed out. Every path comes from names.py, so no id can name a run-level file or a
-    place outside --out."""
-    log = names.log_path(out, result.id)
-    staff = "".join(f"held back from the student: {note}\n" for note in result.staff_notes)
-    if result.runner_log or staff:
-        write_text_atomic(log, staff + result.runner_log)
-    else:
-        log.unlink(missing_ok=True)
-    write_text_atomic(names.submission_path(out, result.id, "feedback.html"),
-                      render_feedback(result))
-    data = results_json(result)
-    write_json_atomic(names.submission_path(out, result.id, "results.json"), data)
-    return data
+def write_outputs(out: Path, result: SubmissionResult) -> None:
+    """Every per-submission output, the result record last (grader/report/outputs.py): a
+    record on disk means the submission is finished."""
+    write_submission_outputs(out, result)
 
 
 def read_json(path: Path):

@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from grader.intake import lms, nbgrader_course
 from grader.lessons import load_lessons
-from grader.names import printable, visible
+from grader.names import error_line, printable, visible
 
 # Caps for one submission, counted across all its folders, zips and files (micrograd is a
 # handful of small files; a notebook a few hundred kB).
@@ -205,7 +205,7 @@ def discover(submissions_dir: Path, id_pattern: str | None = None) -> list[Submi
             sub = _classify(Path(entry.path))
         except Exception as exc:  # one entry we cannot even look at still gets its row
             sub = Submission(entry.name, Path(entry.path), "other",
-                             problem=f"{printable(entry.name)} cannot be read ({_one_line(exc)})")
+                             problem=f"{printable(entry.name)} cannot be read ({error_line(exc)})")
         if isinstance(sub, Path):
             loose.append(sub)
         elif sub is not None:
@@ -502,7 +502,7 @@ def read_zip_directory(zip_path: Path, budget: Budget) -> list[zipfile.ZipInfo]:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError,
             NotImplementedError, ValueError, struct.error) as exc:
-        raise InvalidSubmission(f"{name} is not a readable zip file ({_one_line(exc)})") from None
+        raise InvalidSubmission(f"{name} is not a readable zip file ({error_line(exc)})") from None
     if len(infos) > MAX_FILES + MAX_FOLDERS or sum(not i.is_dir() for i in infos) > MAX_FILES:
         raise InvalidSubmission(f"{name} has more than {MAX_FILES} entries")
     for info in infos:
@@ -551,7 +551,7 @@ def _extract(zip_path: Path, infos: list[zipfile.ZipInfo], dest: Path, budget: B
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError,
             NotImplementedError, ValueError, struct.error) as exc:
         # RuntimeError: encrypted entry; NotImplementedError: unknown compression.
-        raise InvalidSubmission(f"{name} is not a readable zip file ({_one_line(exc)})") from None
+        raise InvalidSubmission(f"{name} is not a readable zip file ({error_line(exc)})") from None
 
 
 def _check_entry(name: str, info: zipfile.ZipInfo) -> None:
@@ -565,7 +565,3 @@ def _check_entry(name: str, info: zipfile.ZipInfo) -> None:
     if stat.S_ISLNK(info.external_attr >> 16):
         raise InvalidSubmission(f"{name} has a symbolic link '{printable(entry)}'; "
                                 "zip real files only")
-
-
-def _one_line(exc: BaseException) -> str:
-    return printable(" ".join(str(exc).split())[:200]) or type(exc).__name__

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from grader.lessons import load_lessons
 from grader.paths import STUDENT_TEMPLATE
-from grader.names import printable
+from grader.names import error_line, printable
 
 TEMPLATE_NOTEBOOKS = STUDENT_TEMPLATE / "notebooks"
 # A notebook is a few hundred kB at most; outputs can be huge, but we never read them.
@@ -185,7 +185,7 @@ def read_notebook(path: Path, name: str) -> StudentNotebook:
     except UnreadableNotebook:
         raise
     except Exception as exc:  # json, nbformat and unicode errors all mean the same to a student
-        detail = printable(" ".join(str(exc).split())[:160]) or type(exc).__name__
+        detail = error_line(exc, 160)
         raise UnreadableNotebook(f"{name} is not a readable notebook ({detail})") from None
     cells = [c for c in cells if isinstance(c, dict)]
     _check_cells(name, cells)

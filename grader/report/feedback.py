@@ -10,9 +10,8 @@ from functools import lru_cache
 
 import jinja2
 
-from grader.results import SubmissionResult
-from grader.report.gradebook import format_points
 from grader.names import printable, visible
+from grader.results import SubmissionResult, format_points
 
 
 @lru_cache(maxsize=1)
@@ -33,7 +32,7 @@ def environment() -> jinja2.Environment:
 def render_feedback(result: SubmissionResult) -> str:
     lessons = []
     for lesson in result.lessons:
-        checks = [c for c in result.checks if c.lesson == lesson.lesson.id]
+        checks = lesson.checks
         hidden = [c for c in checks if c.visibility == "hidden"]
         lessons.append({
             "result": lesson,

@@ -3,8 +3,8 @@ assignment, duedate, timestamp, student_id, last_name, first_name, email, raw_sc
 late_submission_penalty, score, max_score — one row per student per assignment (= lesson),
 assignments in course order, students sorted, as nbgrader writes them.
 
-Scores come from a `micrograder grade` output folder (its results.json files) or from its
-gradebook.csv. With `course` (an nbgrader course folder): each lesson is exported under the
+Scores come from a `micrograder grade` output folder (its result records, <out>/.results/) or
+from its gradebook.csv. With `course` (an nbgrader course folder): each lesson is exported under the
 name of the course assignment that holds its notebook (in source/, release/ or submitted/) and
 lessons the course has no assignment for are left out; names, emails and due dates come from
 its gradebook.db, times from submitted/<student>/<assignment>/timestamp.txt; students of the
@@ -17,11 +17,12 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.intake import nbgrader_course
-from grader.lessons import Lesson
+from grader import names
 from grader.files import write_text_atomic
-from grader.report.gradescope import read_results
-from grader.names import for_csv, from_csv
+from grader.intake import nbgrader_course
+from grader.lessons import Lesson, load_lessons
+from grader.names import for_csv, from_csv, visible
+from grader.results import RecordError, SubmissionResult, read_record, round_points
 
 COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
            "email", "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -38,19 +39,32 @@ class Scores:
     lessons: list[str]  # lesson ids that were graded, course order unknown here
 
 
+def export_grades(source: Path, lessons: list[Lesson], *, to: Path | None = None,
+                  course: Path | None = None) -> str:
+    """`micrograder export nbgrader`: write grades.csv for `lessons` from `source` (an --out
+    folder or its gradebook.csv) to `to` (default: grades.csv in the folder / next to the
+    gradebook) and return the line to show. Raises ExportError with what to do instead."""
+    source = Path(source)
+    to = Path(to) if to else (source if source.is_dir() else source.parent) / "grades.csv"
+    try:
+        rows = grades_rows(read_scores(source), lessons, course)
+        write_grades_csv(to, rows)
+    except OSError as exc:
+        raise ExportError(f"cannot write {to} ({exc.strerror or exc}); pass --to") from None
+    students = len({row["student_id"] for row in rows})
+    return f"wrote {to}: {len(rows)} rows ({students} students)"
+
+
 def read_scores(source: Path) -> Scores:
-    """Per-student lesson points from a grading output folder or its gradebook.csv."""
+    """Per-student lesson points from a grading output folder (its result records) or its
+    gradebook.csv."""
     source = Path(source)
     if source.is_dir():
         points, lessons = {}, []
-        for results in sorted(source.glob("*/results.json")):
-            data = read_results(results)
-            if data is None:
-                continue
-            extra = data["extra_data"]
-            sub_id = str(extra.get("student_id") or results.parent.name)
-            points[sub_id] = {lesson: float(info.get("points", 0.0))
-                              for lesson, info in extra["lessons"].items() if isinstance(info, dict)}
+        for result in read_records(source):
+            sub_id = visible(result.id)  # as the gradebook names it
+            points[sub_id] = {lesson.lesson.id: round_points(lesson.points)
+                              for lesson in result.lessons}
             lessons += [lesson for lesson in points[sub_id] if lesson not in lessons]
         if points:
             return Scores(points, lessons)
@@ -77,8 +91,21 @@ def read_scores(source: Path) -> Scores:
     return Scores(points, lessons)
 
 
+def read_records(out: Path) -> list[SubmissionResult]:
+    """The result records of an --out folder that are whole and of this course (a record that
+    is not is skipped, as `grade` would regrade it)."""
+    course_lessons = load_lessons()
+    results = []
+    for path in names.record_paths(out):
+        try:
+            results.append(read_record(path.read_text(encoding="utf-8"), course_lessons))
+        except (OSError, UnicodeDecodeError, RecordError):
+            continue
+    return results
+
+
 def _number(value: float) -> str:
-    return str(float(round(value, 4)))
+    return str(round_points(value))
 
 
 def grades_rows(scores: Scores, lessons: list[Lesson], course: Path | None = None) -> list[dict]:

@@ -1,7 +1,8 @@
 """python -m grader.suites --submission DIR --seed S [--lesson L ...] --json OUT
 
 Grades one submission (DIR is the folder that IS the student's `micrograd` package) and writes
-the results JSON. Run by `micrograder grade` as a time-limited child process."""
+the results JSON (docs/runner-contract.md). Run by `micrograder grade` as a time-limited child
+process."""
 import argparse
 import json
 import sys

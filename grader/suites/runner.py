@@ -342,8 +342,9 @@ class SuiteRun:
                                  else "failed", message, call.when, duration=call.duration,
                                  start=call.start, stop=call.stop)
 
-    # -- results ------------------------------------------------------------------------
+    # -- results (docs/runner-contract.md) ------------------------------------------------
     def results(self) -> dict:
+        """The runner's JSON (docs/runner-contract.md; run_suites adds `seconds`)."""
         checks = [dict(c, seconds=0.0) if c["restricted"] else c  # timing: a channel too
                   for c in self.records.values()]
         lessons = {}
@@ -420,7 +421,7 @@ def run_suites(submission_micrograd: Path, *, seed: int, lessons: list[str] | No
                workdir: Path, limits: Limits | None = None,
                time_budgets: dict[str, float] | None = None, slot: int = 0) -> dict:
     """Grade the package folder `submission_micrograd` (the student's micrograd/) and return
-    the results dict described in the contract. `time_budgets` overrides lesson.toml's."""
+    the results dict of docs/runner-contract.md. `time_budgets` overrides lesson.toml's."""
     limits = limits or Limits()
     use_sandbox(limits)  # raises SandboxUnavailable now, not once per check, if it is required
     run = SuiteRun(Path(submission_micrograd).resolve(), seed=seed, lessons=lessons,
