@@ -109,3 +109,7 @@ def export_nbgrader(results, to, course, lessons):
         raise click.ClickException(f"cannot write {to} ({exc.strerror or exc}); pass --to") from None
     students = len({row["student_id"] for row in rows})
     click.echo(f"wrote {to}: {len(rows)} rows ({students} students)")
+
+
+if __name__ == "__main__":  # python -m grader.cli (a course copy run with its own PYTHONPATH)
+    main()
