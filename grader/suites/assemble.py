@@ -47,21 +47,21 @@ def imported_modules(source: bytes, known) -> set[str]:
     except (SyntaxError, ValueError):
         return set()
     found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[1] for alias in node.names
+    for item in ast.walk(tree):
+        if isinstance(item, ast.Import):
+            found |= {alias.name.split(".")[1] for alias in item.names
                       if alias.name.startswith("micrograd.")}
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level == 0 and module.startswith("micrograd."):
+        elif isinstance(item, ast.ImportFrom):
+            module = item.module or ""
+            if item.level == 0 and module.startswith("micrograd."):
                 found.add(module.split(".")[1])
-            elif node.level == 0 and module == "micrograd" or node.level > 0 and not module:
-                found |= {alias.name for alias in node.names}
-            elif node.level > 0:
+            elif item.level == 0 and module == "micrograd" or item.level > 0 and not module:
+                found |= {alias.name for alias in item.names}
+            elif item.level > 0:
                 found.add(module.split(".")[0])
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                and node.value.startswith(("micrograd.", ".")):
-            found.add(node.value.removeprefix("micrograd").lstrip(".").split(".")[0])
+        elif isinstance(item, ast.Constant) and isinstance(item.value, str) \
+                and item.value.startswith(("micrograd.", ".")):
+            found.add(item.value.removeprefix("micrograd").lstrip(".").split(".")[0])
     return found & set(known)
 
 
