@@ -38,7 +38,8 @@ def report_runs(label, package, seed, lessons, scratch):
     checks = []
     for lesson in lessons:
         started = time.perf_counter()
-        results = run_suites(package, seed=seed, lessons=[lesson], workdir=scratch / f"{label}-{lesson}")
+        results = run_suites(package, seed=seed, lessons=[lesson],
+                             workdir=scratch / f"{label}-{lesson}")
         lesson_wall = time.perf_counter() - started
         info = results["lessons"][lesson]
         print(f"  {label:15s} {lesson:12s} {lesson_wall:6.2f} s  "

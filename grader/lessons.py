@@ -138,7 +138,8 @@ def _parts(table, lesson_points: float, path: Path) -> tuple[LessonPart, ...]:
             raise LessonError(f"{where} must be a table with `points` and `public_tests`")
         unknown = sorted(set(spec) - {"points", "public_tests", "about"})
         if unknown:
-            raise LessonError(f"{where}: unknown key(s) {', '.join(unknown)} (points, public_tests, about)")
+            raise LessonError(f"{where}: unknown key(s) {', '.join(unknown)} "
+                              "(points, public_tests, about)")
         points, tests = spec.get("points"), spec.get("public_tests")
         if not _number(points):
             raise LessonError(f"{where}: `points` must be a number >= 0")
@@ -242,9 +243,10 @@ def _check_course(lessons: list[Lesson], reference: Path) -> None:
     order_of, owner = {}, {}
     for lesson in lessons:
         if lesson.order in order_of:
-            raise LessonError(f"{lesson.toml}: order {lesson.order} is also lesson "
-                              f"'{order_of[lesson.order]}'s; give each lesson its own order")
-        order_of[lesson.order] = lesson.id
+            other = order_of[lesson.order]
+            raise LessonError(f"{lesson.toml}: order {lesson.order} is also the order of lesson "
+                              f"'{other.id}' ({other.toml}); give each lesson its own order")
+        order_of[lesson.order] = lesson
         for module in lesson.modules:
             if module in owner:
                 raise LessonError(f"{lesson.toml}: module '{module}' already belongs to lesson "

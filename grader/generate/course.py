@@ -26,7 +26,8 @@ STUDENT_FILES = Path(__file__).with_name("student")
 TEMPLATE = "student_template"
 # Made by running things (pytest, Jupyter); never owned, never compared.
 SCRATCH = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
-PACKAGE_INIT = '"""The micrograd package you build during the course (this file is not graded)."""\n'
+PACKAGE_INIT = ('"""The micrograd package you build during the course (this file is not graded)."""'
+                '\n')
 
 
 def _read(path: Path) -> str:

@@ -6,7 +6,8 @@ cut into cells at directive lines:
     %% markdown                      a markdown cell (the lines below it)
     %% code                          a plain code cell (worked examples, plots)
     %% setup                         the first code cell: makes the `micrograd` package importable
-    %% module <module> <part> ...    the named parts of solutions/micrograd/<module>.py (see parts.py)
+    %% module <module> <part> ...    the named parts of solutions/micrograd/<module>.py
+                                     (see parts.py)
     %% test <test_function>          an autograded cell: that public test from test_<lesson>.py
 
 Cells of a module carry `metadata.micrograder.module`; in notebook order they must hold every part
@@ -74,7 +75,8 @@ def render_template(lesson, context: dict) -> str:
     except jinja2.TemplateNotFound:
         raise GenerateError(f"{path}: missing notebook template") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise GenerateError(f"{exc.filename or path}:{exc.lineno}: template error: {exc.message}") from None
+        raise GenerateError(f"{exc.filename or path}:{exc.lineno}: template error: "
+                            f"{exc.message}") from None
     except jinja2.UndefinedError as exc:
         raise GenerateError(f"{path}: template error: {exc.message}") from None
 
@@ -101,9 +103,11 @@ def parse_cells(text: str, where: str) -> list[CellSpec]:
         if spec.kind == "module" and len(spec.args) < 2:
             raise GenerateError(f"{where}:{spec.line}: write '%% module <module> <part> ...'")
         if expected_args is not None and len(spec.args) != expected_args:
-            raise GenerateError(f"{where}:{spec.line}: '%% {spec.kind}' takes {expected_args} argument(s)")
+            raise GenerateError(f"{where}:{spec.line}: '%% {spec.kind}' takes {expected_args} "
+                                "argument(s)")
         if spec.kind in ("setup", "module", "test") and spec.body.strip():
-            raise GenerateError(f"{where}:{spec.line}: '%% {spec.kind}' cells are generated; remove the text below it")
+            raise GenerateError(f"{where}:{spec.line}: '%% {spec.kind}' cells are generated; "
+                                "remove the text below it")
         if spec.kind in ("markdown", "code") and not spec.body.strip():
             raise GenerateError(f"{where}:{spec.line}: empty '%% {spec.kind}' cell")
     return specs
@@ -116,10 +120,12 @@ def public_tests(test_text: str, where: str) -> tuple[list[str], dict[str, str]]
     imports = []
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names])
             tops = {n.split(".")[0] for n in names}
             if tops & {"grader", "micrograder"}:
-                raise GenerateError(f"{where}:{node.lineno}: public tests must not import the grader")
+                raise GenerateError(f"{where}:{node.lineno}: public tests must not import the "
+                                    "grader")
             if "micrograd" not in tops:
                 imports.append(ast.get_source_segment(test_text, node))
     tests = {}
@@ -127,7 +133,8 @@ def public_tests(test_text: str, where: str) -> tuple[list[str], dict[str, str]]
         if part.name == HEADER:
             continue
         if not part.name.startswith("test_"):
-            raise GenerateError(f"{where}: '{part.name}' is not a test; public test files hold only test_* functions")
+            raise GenerateError(f"{where}: '{part.name}' is not a test; public test files hold "
+                                "only test_* functions")
         tests[part.name] = part.text.rstrip() + "\n"
     return imports, tests
 
@@ -260,7 +267,8 @@ def _check_metadata(nb, where):
         CheckCellMetadata().preprocess(copy.deepcopy(nb), {})
         nbformat.validate(nb)
     except Exception as exc:  # nbgrader's and nbformat's ValidationError
-        raise GenerateError(f"{where}: invalid notebook metadata ({str(exc).splitlines()[0]})") from None
+        first_line = str(exc).splitlines()[0]
+        raise GenerateError(f"{where}: invalid notebook metadata ({first_line})") from None
 
 
 def notebook_bytes(nb) -> bytes:
@@ -269,4 +277,5 @@ def notebook_bytes(nb) -> bytes:
 
 def module_source(nb, module: str) -> str:
     """Join the cells of `module`, in notebook order (gives back the module file)."""
-    return "".join(c.source for c in nb.cells if c.get("metadata", {}).get("micrograder", {}).get("module") == module)
+    return "".join(c.source for c in nb.cells
+                   if c.get("metadata", {}).get("micrograder", {}).get("module") == module)
