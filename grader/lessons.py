@@ -133,48 +133,58 @@ def _parts(table, lesson_points: float, path: Path) -> tuple[LessonPart, ...]:
         raise LessonError(f"{path}: [parts] must hold at least one [parts.<name>] table")
     parts, owner = [], {}
     for name, spec in table.items():
-        where = f"{path}: [parts.{name}]"
-        if not isinstance(spec, dict):
-            raise LessonError(f"{where} must be a table with `points` and `public_tests`")
-        unknown = sorted(set(spec) - {"points", "public_tests", "about"})
-        if unknown:
-            raise LessonError(f"{where}: unknown key(s) {', '.join(unknown)} "
-                              "(points, public_tests, about)")
-        points, tests = spec.get("points"), spec.get("public_tests")
-        if not _number(points):
-            raise LessonError(f"{where}: `points` must be a number >= 0")
-        if not tests:
-            raise LessonError(f"{where} has no public test (public_tests = [\"test_...\"])")
-        if isinstance(tests, list):
-            if not all(isinstance(t, str) for t in tests) or len(set(tests)) != len(tests):
-                raise LessonError(f"{where}: public_tests must name each test once")
-            share = round(points / len(tests), 2)
-            if abs(share * len(tests) - points) > 1e-9:
-                raise LessonError(f"{where}: {points:g} points do not split evenly among its "
-                                  f"{len(tests)} public tests; give each its points "
-                                  f"(public_tests = {{ test_a = 1.5, ... }})")
-            tests = {test: share for test in tests}
-        elif isinstance(tests, dict):
-            if not all(_number(v) for v in tests.values()):
-                raise LessonError(f"{where}: each public test's points must be a number >= 0")
-            if abs(sum(tests.values()) - points) > 1e-9:
-                raise LessonError(f"{where}: its public tests' points add up to "
-                                  f"{sum(tests.values()):g}, not the part's {points:g}")
-        else:
-            raise LessonError(f"{where}: public_tests must be a list of test names or a table "
-                              "{ test = points }")
-        for test in tests:
+        part = _part(name, spec, f"{path}: [parts.{name}]")
+        for test in part.public_tests:
             if test in owner:
                 raise LessonError(f"{path}: public test '{test}' is in two parts, "
                                   f"'{owner[test]}' and '{name}' (put it in one)")
             owner[test] = name
-        parts.append(LessonPart(name, float(points), {t: float(v) for t, v in tests.items()},
-                                str(spec.get("about", ""))))
+        parts.append(part)
     total = sum(part.points for part in parts)
     if abs(total - lesson_points) > 1e-9:
         raise LessonError(f"{path}: the parts' points add up to {total:g}, not the lesson's "
                           f"`points` = {lesson_points:g}")
     return tuple(parts)
+
+
+def _part(name: str, spec, where: str) -> LessonPart:
+    """One `[parts.<name>]` table, checked."""
+    if not isinstance(spec, dict):
+        raise LessonError(f"{where} must be a table with `points` and `public_tests`")
+    unknown = sorted(set(spec) - {"points", "public_tests", "about"})
+    if unknown:
+        raise LessonError(f"{where}: unknown key(s) {', '.join(unknown)} "
+                          "(points, public_tests, about)")
+    points, tests = spec.get("points"), spec.get("public_tests")
+    if not _number(points):
+        raise LessonError(f"{where}: `points` must be a number >= 0")
+    if not tests:
+        raise LessonError(f"{where} has no public test (public_tests = [\"test_...\"])")
+    tests = _public_test_points(tests, points, where)
+    return LessonPart(name, float(points), {t: float(v) for t, v in tests.items()},
+                      str(spec.get("about", "")))
+
+
+def _public_test_points(tests, points: float, where: str) -> dict:
+    """{test: points} of a part: a list shares the part's points evenly, a table gives each."""
+    if isinstance(tests, list):
+        if not all(isinstance(t, str) for t in tests) or len(set(tests)) != len(tests):
+            raise LessonError(f"{where}: public_tests must name each test once")
+        share = round(points / len(tests), 2)
+        if abs(share * len(tests) - points) > 1e-9:
+            raise LessonError(f"{where}: {points:g} points do not split evenly among its "
+                              f"{len(tests)} public tests; give each its points "
+                              f"(public_tests = {{ test_a = 1.5, ... }})")
+        return {test: share for test in tests}
+    if isinstance(tests, dict):
+        if not all(_number(v) for v in tests.values()):
+            raise LessonError(f"{where}: each public test's points must be a number >= 0")
+        if abs(sum(tests.values()) - points) > 1e-9:
+            raise LessonError(f"{where}: its public tests' points add up to "
+                              f"{sum(tests.values()):g}, not the part's {points:g}")
+        return tests
+    raise LessonError(f"{where}: public_tests must be a list of test names or a table "
+                      "{ test = points }")
 
 
 @dataclass(frozen=True)
