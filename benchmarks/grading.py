@@ -19,7 +19,7 @@ from pathlib import Path
 
 from grader import paths
 from grader.grading.orchestrate import GradeOptions, grade_all
-from grader.lessons import load_lessons
+from grader.lessons import course
 from grader.results import round_points
 
 DEFAULT_PACKAGES = [paths.REFERENCE_PACKAGE, paths.EXAMPLES / "alice" / "micrograd"]
@@ -31,7 +31,7 @@ def measure(package: Path, copies: int, jobs: int, seed: int) -> dict:
         for i in range(copies):
             shutil.copytree(package, subs / f"student{i}" / "micrograd",
                             ignore=shutil.ignore_patterns("__pycache__"))
-        options = GradeOptions(out=Path(tmp) / "out", seed=seed, lessons=tuple(load_lessons()),
+        options = GradeOptions(out=Path(tmp) / "out", seed=seed, lessons=course().lessons,
                                jobs=jobs)
         started = time.perf_counter()
         summary = grade_all(subs, options)

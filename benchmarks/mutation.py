@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from grader.lessons import load_lessons
+from grader.lessons import course
 from grader.paths import REFERENCE_PACKAGE, ROOT
 
 HERE = Path(__file__).resolve().parent
@@ -90,7 +90,7 @@ def summarise(session: Path) -> tuple[dict, list[dict]]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    every = [m for lesson in load_lessons() for m in lesson.modules]
+    every = list(course().modules)
     parser.add_argument("--modules", nargs="+", default=every, choices=every)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per mutant")

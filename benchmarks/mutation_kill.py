@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.lessons import load_lessons
+from grader.lessons import course
 from grader.paths import REFERENCE_PACKAGE
 from grader.sandbox.jail import Limits
 from grader.suites.runner import run_suites
@@ -28,20 +28,18 @@ LIMITS = Limits(request_timeout=3.0)
 
 def mutated_module(package: Path) -> str | None:
     """The one module of `package` that differs from the reference (None: none does)."""
-    for lesson in load_lessons():
-        for module in lesson.modules:
-            copy = package / f"{module}.py"
-            if copy.read_bytes() != (REFERENCE_PACKAGE / f"{module}.py").read_bytes():
-                return module
+    for module in course().modules:
+        copy = package / f"{module}.py"
+        if copy.read_bytes() != (REFERENCE_PACKAGE / f"{module}.py").read_bytes():
+            return module
     return None
 
 
 def main(argv=None) -> int:
     package = Path((argv or sys.argv[1:])[0]).resolve()
     module = mutated_module(package)
-    lessons = [lesson for lesson in load_lessons() if module in lesson.modules]
-    if not lessons:  # the baseline: nothing mutated, so grade every lesson
-        lessons = load_lessons()
+    # the baseline (nothing mutated) grades every lesson
+    lessons = [course().owners[module]] if module else list(course())
     with tempfile.TemporaryDirectory(prefix="micrograder-mutant-") as work:
         results = run_suites(package, seed=SEED, lessons=[lesson.id for lesson in lessons],
                              workdir=Path(work), limits=LIMITS)

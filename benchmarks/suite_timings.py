@@ -21,7 +21,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOSURE_ENGINE = ROOT / "tests" / "fixtures" / "closure_engine" / "micrograd" / "engine.py"
-OPS_TRAINING = ROOT / "grader" / "sandbox" / "ops_training.py"
 
 
 def closure_stack(root: Path, reference: Path) -> Path:
@@ -39,7 +38,8 @@ def report_runs(label, package, seed, lessons, scratch):
     checks = []
     for lesson in lessons:
         started = time.perf_counter()
-        results = run_suites(package, seed=seed, lessons=[lesson], workdir=scratch / f"{label}-{lesson}")
+        results = run_suites(package, seed=seed, lessons=[lesson],
+                             workdir=scratch / f"{label}-{lesson}")
         lesson_wall = time.perf_counter() - started
         info = results["lessons"][lesson]
         print(f"  {label:15s} {lesson:12s} {lesson_wall:6.2f} s  "
@@ -51,10 +51,10 @@ def report_runs(label, package, seed, lessons, scratch):
     print("  slowest checks (wall): " + ", ".join(f"{c['id']} {c['seconds']:.2f} s" for c in slow))
 
 
-def time_requests():
+def time_requests(ops_training: str):
     """In a child whose sys.path starts with a package root: the training requests, timed."""
     gc.set_threshold(100_000, 50, 1000)  # as the worker does
-    spec = importlib.util.spec_from_file_location("ops_training", OPS_TRAINING)
+    spec = importlib.util.spec_from_file_location("ops_training", ops_training)
     ops = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ops)
     from micrograd.data import make_moons
@@ -90,15 +90,15 @@ def time_requests():
 def main():
     if sys.argv[1:2] == ["--requests-in"]:
         sys.path.insert(0, sys.argv[2])
-        time_requests()
+        time_requests(sys.argv[3])
         return
     sys.path.insert(0, str(ROOT))
-    from grader.lessons import load_lessons
+    from grader.lessons import course
     from grader.paths import REFERENCE_PACKAGE
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--lesson", action="append", choices=[lesson.id for lesson in load_lessons()])
+    parser.add_argument("--lesson", action="append", choices=course().ids)
     parser.add_argument("--no-runs", action="store_true", help="only the CPU time of the requests")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -106,13 +106,14 @@ def main():
         closure = closure_stack(scratch / "closure", REFERENCE_PACKAGE)
         packages = {"reference": REFERENCE_PACKAGE, "closure engine": closure}
         if not args.no_runs:
-            lessons = args.lesson or [lesson.id for lesson in load_lessons()]
+            lessons = args.lesson or list(course().ids)
             for label, package in packages.items():
                 report_runs(label, package, args.seed, lessons, scratch)
         print("training requests:")
         for label, package in packages.items():
             print(f"  {label}")
-            subprocess.run([sys.executable, __file__, "--requests-in", str(package.parent)], check=True)
+            subprocess.run([sys.executable, __file__, "--requests-in", str(package.parent),
+                            str(course().lesson("training").ops_module)], check=True)
 
 
 if __name__ == "__main__":

@@ -103,3 +103,7 @@ def export_nbgrader(results, to, course, lessons):
     except nbx.ExportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(line)
+
+
+if __name__ == "__main__":  # python -m grader.cli (a course copy run with its own PYTHONPATH)
+    main()

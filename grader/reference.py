@@ -9,10 +9,10 @@ import importlib.util
 import sys
 from types import ModuleType
 
+from grader.lessons import course
 from grader.paths import REFERENCE_PACKAGE
 
 ALIAS = "micrograd_reference"
-MODULES = ("derivatives", "engine", "nn", "losses", "optim", "data", "train")
 
 
 def load_reference() -> ModuleType:
@@ -25,6 +25,6 @@ def load_reference() -> ModuleType:
         sys.modules[ALIAS] = package
         spec.loader.exec_module(package)
     package = sys.modules[ALIAS]
-    for name in MODULES:
+    for name in course().modules:
         importlib.import_module(f"{ALIAS}.{name}")
     return package

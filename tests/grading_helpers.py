@@ -114,12 +114,12 @@ def fake_grade_options(tmp_path: Path, monkeypatch, default_lessons):
     """A factory of GradeOptions that run the fake runner (its calls logged: `options.calls()`),
     with --out, seed and lessons defaulted; the tests' `fake` fixtures return it."""
     from grader.grading.orchestrate import GradeOptions
-    from grader.lessons import load_lessons
+    from grader.lessons import course
 
     calls = tmp_path / "calls.log"
     monkeypatch.setenv("FAKE_RUNNER_CALLS", str(calls))
     monkeypatch.setenv("FAKE_RUNNER_POINTS",
-                       json.dumps({lesson.id: lesson.points for lesson in load_lessons()}))
+                       json.dumps(course().points))
     runner = write_fake_runner(tmp_path)
 
     def options(**kwargs):

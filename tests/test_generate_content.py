@@ -8,7 +8,6 @@ import sys
 import nbformat
 import pytest
 
-from grader.generate.course import student_notebook_name
 from grader.generate.notebook import module_source
 from grader.generate.regions import BEGIN, solution_lines
 from grader.lessons import load_lessons
@@ -49,7 +48,7 @@ def test_template_package_init_imports_nothing_and_viz_is_given_whole():
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
 def test_notebook_module_cells_join_to_the_modules(lesson):
     source = nbformat.read(ASSIGNMENTS / lesson.id / f"{lesson.id}.ipynb", as_version=4)
-    student = nbformat.read(STUDENT_TEMPLATE / "notebooks" / student_notebook_name(lesson), as_version=4)
+    student = nbformat.read(STUDENT_TEMPLATE / "notebooks" / lesson.notebook_name, as_version=4)
     for module in lesson.modules:
         assert module_source(source, module) == (REFERENCE_PACKAGE / f"{module}.py").read_text()
         assert module_source(student, module) == (STUDENT_TEMPLATE / "micrograd" / f"{module}.py").read_text()
@@ -90,7 +89,7 @@ def test_grade_ids_are_stable_names():
 
 def test_student_notebooks_have_no_solutions_and_checksums():
     for lesson in LESSONS:
-        nb = nbformat.read(STUDENT_TEMPLATE / "notebooks" / student_notebook_name(lesson), as_version=4)
+        nb = nbformat.read(STUDENT_TEMPLATE / "notebooks" / lesson.notebook_name, as_version=4)
         assert "SOLUTION" not in json.dumps(nb)
         for cell in nb.cells:
             if "nbgrader" in cell.metadata:
@@ -157,7 +156,7 @@ def test_the_standard_library_rule_is_stated_in_the_readme_and_lesson_1():
     """design.md: the grading environment is the student's, the standard library only; the
     README and lesson 1's notebook say so (and name numpy, the usual culprit)."""
     first = min(LESSONS, key=lambda lesson: lesson.order)
-    notebook = nbformat.read(STUDENT_TEMPLATE / "notebooks" / student_notebook_name(first), 4)
+    notebook = nbformat.read(STUDENT_TEMPLATE / "notebooks" / first.notebook_name, 4)
     texts = {"README.md": (STUDENT_TEMPLATE / "README.md").read_text(encoding="utf-8"),
              "lesson 1": "\n".join(cell.source for cell in notebook.cells
                                    if cell.cell_type == "markdown")}

@@ -10,7 +10,6 @@ import pytest
 from jupyter_client.kernelspec import find_kernel_specs
 from nbclient import NotebookClient
 
-from grader.generate.course import student_notebook_name
 from grader.lessons import load_lessons
 from grader.paths import ASSIGNMENTS, SOLUTIONS, STUDENT_TEMPLATE
 
@@ -61,6 +60,6 @@ def test_nbgrader_validate_accepts_the_source_notebooks(kernel):
 
 
 def test_nbgrader_validate_invert_accepts_the_student_notebooks(kernel):
-    paths = [STUDENT_TEMPLATE / "notebooks" / student_notebook_name(lesson) for lesson in LESSONS]
+    paths = [STUDENT_TEMPLATE / "notebooks" / lesson.notebook_name for lesson in LESSONS]
     output = nbgrader_validate(paths, "--invert")
     assert output.count("Success! The notebook does not pass any tests.") == len(paths), output[-4000:]

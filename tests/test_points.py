@@ -6,7 +6,6 @@ from collections import defaultdict
 import nbformat
 import pytest
 
-from grader.generate.course import student_notebook_name
 from grader.generate.notebook import public_tests
 from grader.lessons import load_lessons
 from grader.paths import ASSIGNMENTS, STUDENT_TEMPLATE
@@ -59,7 +58,7 @@ def test_hidden_checks_parts_and_notebooks_agree(lesson, checks):
             hidden[check["part"]] += check["max_points"]
     notebooks = {
         "source notebook": cell_points(ASSIGNMENTS / lesson.id / f"{lesson.id}.ipynb", lesson),
-        "student notebook": cell_points(STUDENT_TEMPLATE / "notebooks" / student_notebook_name(lesson), lesson),
+        "student notebook": cell_points(STUDENT_TEMPLATE / "notebooks" / lesson.notebook_name, lesson),
     }
     for part in lesson.parts:
         assert hidden[part.name] == pytest.approx(part.points), \

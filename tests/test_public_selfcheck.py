@@ -70,7 +70,7 @@ def test_every_public_test_calls_a_stub_of_its_own_lesson(tmp_path, lesson):
     for module in lesson.modules:
         shutil.copy(STUDENT_TEMPLATE / "micrograd" / f"{module}.py", package / f"{module}.py")
     _, outcomes = run_selfcheck(tmp_path, package)
-    own = {t: o for t, o in outcomes.items() if t.startswith(f"tests.test_{lesson.order:02d}_{lesson.id}::")}
+    own = {t: o for t, o in outcomes.items() if t.startswith(f"tests.{lesson.test_name.removesuffix('.py')}::")}
     earlier = {t: o for t, o in outcomes.items() if int(t.split("_")[1]) < lesson.order}
     assert own and all("NotImplementedError" in o for o in own.values()), own
     assert all(o == "passed" for o in earlier.values()), earlier
@@ -86,7 +86,7 @@ def broken_copy(tmp_path, module, line="def broken(:\n"):
 
 
 def lesson_of(test_id):
-    return next(l for l in LESSONS if test_id.startswith(f"tests.test_{l.order:02d}_{l.id}::"))
+    return next(l for l in LESSONS if test_id.startswith(f"tests.{l.test_name.removesuffix('.py')}::"))
 
 
 def test_a_module_that_does_not_compile_fails_only_its_lesson(tmp_path):

@@ -19,14 +19,15 @@ from grader.generate import notebook as nbmod
 from grader.generate.errors import GenerateError
 from grader.generate.parts import split_module
 from grader.generate.regions import clear_solutions, has_solution
-from grader.lessons import LessonError, load_lessons
+from grader.lessons import Course, Lesson, LessonError, read_course
 from grader.paths import ROOT
 
 STUDENT_FILES = Path(__file__).with_name("student")
 TEMPLATE = "student_template"
 # Made by running things (pytest, Jupyter); never owned, never compared.
 SCRATCH = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
-PACKAGE_INIT = '"""The micrograd package you build during the course (this file is not graded)."""\n'
+PACKAGE_INIT = ('"""The micrograd package you build during the course (this file is not graded)."""'
+                '\n')
 
 
 def _read(path: Path) -> str:
@@ -36,76 +37,77 @@ def _read(path: Path) -> str:
         raise GenerateError(f"{path}: missing") from None
 
 
-def student_test_name(lesson) -> str:
-    return f"test_{lesson.order:02d}_{lesson.id}.py"
-
-
-def student_notebook_name(lesson) -> str:
-    return f"{lesson.order:02d}_{lesson.id}.ipynb"
+def _course(root: Path) -> Course:
+    try:
+        return read_course(root)
+    except LessonError as exc:
+        raise GenerateError(str(exc)) from None
 
 
 def build(root: Path = ROOT) -> dict[str, bytes]:
-    package = root / "solutions" / "micrograd"
-    try:
-        lessons = load_lessons(root / "assignments")
-    except LessonError as exc:
-        raise GenerateError(str(exc)) from None
-    if not lessons:
-        raise GenerateError(f"{root / 'assignments'}: no lessons (assignments/<lesson>/lesson.toml)")
-    out: dict[str, bytes] = {}
+    course = _course(root)
+    texts = reference_texts(course)
+    out = template_package(course, texts)
+    for lesson in course:
+        out.update(lesson_files(course, lesson, texts))
+    out.update(student_harness(course))
+    return dict(sorted(out.items()))
 
-    lesson_modules = {}
-    for lesson in lessons:
-        for module in lesson.modules:
-            if module in lesson_modules:
-                raise GenerateError(f"{lesson.folder / 'lesson.toml'}: module '{module}' already belongs to lesson '{lesson_modules[module]}'")
-            lesson_modules[module] = lesson.id
 
-    # The package: lesson modules stubbed, helper modules (no regions) given whole.
-    texts = {}
-    for path in sorted(package.glob("*.py")):
-        if path.name == "__init__.py":
-            continue
-        text = texts[path.stem] = _read(path)
-        if path.stem in lesson_modules:
+def reference_texts(course: Course) -> dict[str, str]:
+    """module name -> text of every reference module but __init__.py (lesson and helper ones)."""
+    return {path.stem: _read(path) for path in sorted(course.reference_package.glob("*.py"))
+            if path.name != "__init__.py"}
+
+
+def template_package(course: Course, texts: dict[str, str]) -> dict[str, bytes]:
+    """student_template/micrograd/: lesson modules stubbed, helper modules (no regions) whole."""
+    out = {}
+    for module, text in texts.items():
+        path = course.reference_package / f"{module}.py"
+        if module in course.owners:
             if not has_solution(text):
-                raise GenerateError(f"{path}: no '### BEGIN SOLUTION' region, but lesson '{lesson_modules[path.stem]}' lists it")
+                raise GenerateError(f"{path}: no '### BEGIN SOLUTION' region, but lesson "
+                                    f"'{course.owners[module].id}' lists it")
             text = clear_solutions(text, str(path))
         elif has_solution(text):
-            raise GenerateError(f"{path}: has solution regions but no lesson lists module '{path.stem}' in lesson.toml")
+            raise GenerateError(f"{path}: has solution regions but no lesson lists module "
+                                f"'{module}' in lesson.toml")
         out[f"{TEMPLATE}/micrograd/{path.name}"] = text.encode("utf-8")
-    for module, lesson_id in lesson_modules.items():
-        if module not in texts:
-            raise GenerateError(f"{root / 'assignments' / lesson_id / 'lesson.toml'}: no reference module {package / (module + '.py')}")
     out[f"{TEMPLATE}/micrograd/__init__.py"] = PACKAGE_INIT.encode("utf-8")
+    return out
 
-    # Notebooks and public tests, lesson by lesson.
-    for lesson in lessons:
-        template_path = lesson.folder / nbmod.TEMPLATE_NAME
-        test_path = lesson.folder / f"test_{lesson.id}.py"
-        test_text = _read(test_path)
-        test_imports, tests = nbmod.public_tests(test_text, str(test_path))
-        if not tests:
-            raise GenerateError(f"{test_path}: no test_* functions")
-        modules = {m: split_module(texts[m], str(package / f"{m}.py")) for m in lesson.modules}
-        context = {"lesson": lesson, "lessons": lessons, "parts": lesson.parts,
-                   "points": nbmod.public_test_points(lesson, tests)}
-        specs = nbmod.parse_cells(nbmod.render_template(lesson, context), str(template_path))
-        source = nbmod.source_notebook(lesson, specs, modules, test_imports, tests, str(template_path))
-        student = nbmod.student_notebook(source, str(template_path))
-        out[f"assignments/{lesson.id}/{lesson.id}.ipynb"] = nbmod.notebook_bytes(source)
-        out[f"{TEMPLATE}/notebooks/{student_notebook_name(lesson)}"] = nbmod.notebook_bytes(student)
-        out[f"{TEMPLATE}/tests/{student_test_name(lesson)}"] = test_text.encode("utf-8")
 
-    # The student's self-check harness and README.
-    out[f"{TEMPLATE}/tests/conftest.py"] = _read(STUDENT_FILES / "conftest.py").encode("utf-8")
-    out[f"{TEMPLATE}/pytest.ini"] = _read(STUDENT_FILES / "pytest.ini").encode("utf-8")
-    out[f"{TEMPLATE}/save_notebook.py"] = _read(STUDENT_FILES / "save_notebook.py").encode("utf-8")
-    readme = jinja2.Template(_read(STUDENT_FILES / "README.md.j2"), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)
-    out[f"{TEMPLATE}/README.md"] = readme.render(
-        lessons=lessons, notebook_name=student_notebook_name, test_name=student_test_name).encode("utf-8")
-    return dict(sorted(out.items()))
+def lesson_files(course: Course, lesson: Lesson, texts: dict[str, str]) -> dict[str, bytes]:
+    """A lesson's source notebook, student notebook and public self-check."""
+    template_path = str(lesson.folder / nbmod.TEMPLATE_NAME)
+    test_text = _read(lesson.public_tests_file)
+    test_imports, tests = nbmod.public_tests(test_text, str(lesson.public_tests_file))
+    if not tests:
+        raise GenerateError(f"{lesson.public_tests_file}: no test_* functions")
+    modules = {m: split_module(texts[m], str(course.reference_package / f"{m}.py"))
+               for m in lesson.modules}
+    context = {"lesson": lesson, "lessons": course.lessons, "parts": lesson.parts,
+               "points": nbmod.public_test_points(lesson, tests)}
+    specs = nbmod.parse_cells(nbmod.render_template(lesson, context), template_path)
+    source = nbmod.source_notebook(lesson, specs, modules, test_imports, tests, template_path)
+    student = nbmod.student_notebook(source, template_path)
+    return {
+        f"assignments/{lesson.id}/{lesson.source_notebook_name}": nbmod.notebook_bytes(source),
+        f"{TEMPLATE}/notebooks/{lesson.notebook_name}": nbmod.notebook_bytes(student),
+        f"{TEMPLATE}/tests/{lesson.test_name}": test_text.encode("utf-8"),
+    }
+
+
+def student_harness(course: Course) -> dict[str, bytes]:
+    """The student's self-check harness (conftest, pytest.ini), save_notebook.py and README."""
+    out = {f"{TEMPLATE}/{folder}{name}": _read(STUDENT_FILES / name).encode("utf-8")
+           for folder, name in (("tests/", "conftest.py"), ("", "pytest.ini"),
+                                ("", "save_notebook.py"))}
+    readme = jinja2.Template(_read(STUDENT_FILES / "README.md.j2"),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    out[f"{TEMPLATE}/README.md"] = readme.render(lessons=course.lessons).encode("utf-8")
+    return out
 
 
 def owned_files(root: Path = ROOT) -> set[str]:

@@ -6,7 +6,8 @@ cut into cells at directive lines:
     %% markdown                      a markdown cell (the lines below it)
     %% code                          a plain code cell (worked examples, plots)
     %% setup                         the first code cell: makes the `micrograd` package importable
-    %% module <module> <part> ...    the named parts of solutions/micrograd/<module>.py (see parts.py)
+    %% module <module> <part> ...    the named parts of solutions/micrograd/<module>.py
+                                     (see parts.py)
     %% test <test_function>          an autograded cell: that public test from test_<lesson>.py
 
 Cells of a module carry `metadata.micrograder.module`; in notebook order they must hold every part
@@ -74,7 +75,8 @@ def render_template(lesson, context: dict) -> str:
     except jinja2.TemplateNotFound:
         raise GenerateError(f"{path}: missing notebook template") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise GenerateError(f"{exc.filename or path}:{exc.lineno}: template error: {exc.message}") from None
+        raise GenerateError(f"{exc.filename or path}:{exc.lineno}: template error: "
+                            f"{exc.message}") from None
     except jinja2.UndefinedError as exc:
         raise GenerateError(f"{path}: template error: {exc.message}") from None
 
@@ -101,9 +103,11 @@ def parse_cells(text: str, where: str) -> list[CellSpec]:
         if spec.kind == "module" and len(spec.args) < 2:
             raise GenerateError(f"{where}:{spec.line}: write '%% module <module> <part> ...'")
         if expected_args is not None and len(spec.args) != expected_args:
-            raise GenerateError(f"{where}:{spec.line}: '%% {spec.kind}' takes {expected_args} argument(s)")
+            raise GenerateError(f"{where}:{spec.line}: '%% {spec.kind}' takes {expected_args} "
+                                "argument(s)")
         if spec.kind in ("setup", "module", "test") and spec.body.strip():
-            raise GenerateError(f"{where}:{spec.line}: '%% {spec.kind}' cells are generated; remove the text below it")
+            raise GenerateError(f"{where}:{spec.line}: '%% {spec.kind}' cells are generated; "
+                                "remove the text below it")
         if spec.kind in ("markdown", "code") and not spec.body.strip():
             raise GenerateError(f"{where}:{spec.line}: empty '%% {spec.kind}' cell")
     return specs
@@ -116,10 +120,12 @@ def public_tests(test_text: str, where: str) -> tuple[list[str], dict[str, str]]
     imports = []
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names])
             tops = {n.split(".")[0] for n in names}
             if tops & {"grader", "micrograder"}:
-                raise GenerateError(f"{where}:{node.lineno}: public tests must not import the grader")
+                raise GenerateError(f"{where}:{node.lineno}: public tests must not import the "
+                                    "grader")
             if "micrograd" not in tops:
                 imports.append(ast.get_source_segment(test_text, node))
     tests = {}
@@ -127,7 +133,8 @@ def public_tests(test_text: str, where: str) -> tuple[list[str], dict[str, str]]
         if part.name == HEADER:
             continue
         if not part.name.startswith("test_"):
-            raise GenerateError(f"{where}: '{part.name}' is not a test; public test files hold only test_* functions")
+            raise GenerateError(f"{where}: '{part.name}' is not a test; public test files hold "
+                                "only test_* functions")
         tests[part.name] = part.text.rstrip() + "\n"
     return imports, tests
 
@@ -143,13 +150,13 @@ def _nbgrader(grade_id: str, *, solution=False, grade=False, locked=False, point
 def public_test_points(lesson, tests) -> dict[str, float]:
     """{public test: nbgrader points} in the order of the test file, from lesson.toml's parts:
     every public test in exactly one part, every test a part names defined."""
-    toml = lesson.folder / "lesson.toml"
+    toml = lesson.toml
     points = lesson.public_test_points()
     for part in lesson.parts:
         for name in part.public_tests:
             if name not in tests:
                 raise GenerateError(f"{toml}: [parts.{part.name}] names public test '{name}', "
-                                    f"which test_{lesson.id}.py does not define")
+                                    f"which {lesson.public_tests_file.name} does not define")
     for name in tests:
         if name not in points:
             raise GenerateError(f"{toml}: public test '{name}' is in no part (add it to the "
@@ -157,65 +164,93 @@ def public_test_points(lesson, tests) -> dict[str, float]:
     return {name: points[name] for name in tests}
 
 
-def source_notebook(lesson, specs, modules: dict[str, list[Part]], test_imports, tests, where) -> nbformat.NotebookNode:
+def source_notebook(lesson, specs, modules: dict[str, list[Part]], test_imports, tests,
+                    where) -> nbformat.NotebookNode:
     """The nbgrader source notebook (with solutions, without outputs)."""
     points = public_test_points(lesson, tests)
     cells = []
     placed: dict[str, list[str]] = {m: [] for m in modules}
     placed_tests: list[str] = []
     for position, spec in enumerate(specs):
-        if spec.kind == "markdown":
-            cell = nbformat.v4.new_markdown_cell(spec.body, id=f"{lesson.id}-md-{position}")
-        elif spec.kind == "code":
-            cell = nbformat.v4.new_code_cell(spec.body, id=f"{lesson.id}-code-{position}")
-        elif spec.kind == "setup":
-            if any(c.cell_type == "code" for c in cells):
-                raise GenerateError(f"{where}:{spec.line}: '%% setup' must be the first code cell")
-            source = SETUP_SOURCE + ("\n" + "\n".join(test_imports) + "\n" if test_imports else "")
-            cell = nbformat.v4.new_code_cell(source, id=f"{lesson.id}-setup")
-            cell.metadata["nbgrader"] = _nbgrader(f"{lesson.id}-setup", locked=True)
-        elif spec.kind == "module":
-            module, names = spec.args[0], spec.args[1:]
-            if module not in modules:
-                raise GenerateError(f"{where}:{spec.line}: module '{module}' is not one of this lesson's modules {sorted(modules)}")
-            by_name = {p.name: p for p in modules[module]}
-            missing = [n for n in names if n not in by_name]
-            if missing:
-                raise GenerateError(f"{where}:{spec.line}: {module}.py has no part {', '.join(missing)} (parts: {', '.join(by_name)})")
-            source = "".join(by_name[n].text for n in names)
-            grade_id = f"{module}-{names[0]}"
-            cell = nbformat.v4.new_code_cell(source, id=grade_id)
-            cell.metadata["micrograder"] = {"module": module}
-            if has_solution(source):
-                cell.metadata["nbgrader"] = _nbgrader(grade_id, solution=True)
-            else:
-                cell.metadata["nbgrader"] = _nbgrader(grade_id, locked=True)
-            placed[module].extend(names)
-        else:  # test
-            name = spec.args[0]
-            if name not in tests:
-                raise GenerateError(f"{where}:{spec.line}: no public test '{name}' in test_{lesson.id}.py")
-            grade_id = f"{lesson.id}-{name}"
-            cell = nbformat.v4.new_code_cell(tests[name] + f"\n\n{name}()\n", id=grade_id)
-            cell.metadata["nbgrader"] = _nbgrader(grade_id, grade=True, locked=True, points=points[name])
-            placed_tests.append(name)
+        if spec.kind == "setup" and any(c.cell_type == "code" for c in cells):
+            raise GenerateError(f"{where}:{spec.line}: '%% setup' must be the first code cell")
+        if spec.kind == "module":
+            cell = _module_cell(spec, modules, where)
+            placed[spec.args[0]].extend(spec.args[1:])
+        elif spec.kind == "test":
+            cell = _test_cell(lesson, spec, tests, points, where)
+            placed_tests.append(spec.args[0])
+        else:
+            cell = _plain_cell(lesson, spec, position, test_imports)
         cells.append(cell)
-
-    if not any(spec.kind == "setup" for spec in specs):
-        raise GenerateError(f"{where}: no '%% setup' cell (the first code cell must be '%% setup')")
-    for module, parts in modules.items():
-        if placed[module] != [p.name for p in parts]:
-            raise GenerateError(
-                f"{where}: the module cells of {module}.py must hold its parts once each, in order: "
-                f"expected {' '.join(p.name for p in parts)}, got {' '.join(placed[module]) or 'none'}")
-    if sorted(placed_tests) != sorted(tests) or len(set(placed_tests)) != len(placed_tests):
-        raise GenerateError(f"{where}: place every public test exactly once (tests: {', '.join(tests)}; placed: {', '.join(placed_tests)})")
-
+    _check_placement(specs, modules, placed, tests, placed_tests, where)
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"},
                    "micrograder": {"lesson": lesson.id}}
     _check_metadata(nb, where)
     return nb
+
+
+def _plain_cell(lesson, spec: CellSpec, position: int, test_imports):
+    """A narrative cell (markdown, code) or the locked setup cell."""
+    if spec.kind == "markdown":
+        return nbformat.v4.new_markdown_cell(spec.body, id=f"{lesson.id}-md-{position}")
+    if spec.kind == "code":
+        return nbformat.v4.new_code_cell(spec.body, id=f"{lesson.id}-code-{position}")
+    source = SETUP_SOURCE + ("\n" + "\n".join(test_imports) + "\n" if test_imports else "")
+    cell = nbformat.v4.new_code_cell(source, id=f"{lesson.id}-setup")
+    cell.metadata["nbgrader"] = _nbgrader(f"{lesson.id}-setup", locked=True)
+    return cell
+
+
+def _module_cell(spec: CellSpec, modules: dict[str, list[Part]], where):
+    """The named parts of a module: a solution cell when they hold a solution region."""
+    module, names = spec.args[0], spec.args[1:]
+    if module not in modules:
+        raise GenerateError(f"{where}:{spec.line}: module '{module}' is not one of this "
+                            f"lesson's modules {sorted(modules)}")
+    by_name = {p.name: p for p in modules[module]}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise GenerateError(f"{where}:{spec.line}: {module}.py has no part "
+                            f"{', '.join(missing)} (parts: {', '.join(by_name)})")
+    source = "".join(by_name[n].text for n in names)
+    grade_id = f"{module}-{names[0]}"
+    cell = nbformat.v4.new_code_cell(source, id=grade_id)
+    cell.metadata["micrograder"] = {"module": module}
+    if has_solution(source):
+        cell.metadata["nbgrader"] = _nbgrader(grade_id, solution=True)
+    else:
+        cell.metadata["nbgrader"] = _nbgrader(grade_id, locked=True)
+    return cell
+
+
+def _test_cell(lesson, spec: CellSpec, tests: dict[str, str], points: dict[str, float], where):
+    """An autograded cell: the public test's source, then a call to it."""
+    name = spec.args[0]
+    if name not in tests:
+        raise GenerateError(f"{where}:{spec.line}: no public test '{name}' in "
+                            f"{lesson.public_tests_file.name}")
+    grade_id = f"{lesson.id}-{name}"
+    cell = nbformat.v4.new_code_cell(tests[name] + f"\n\n{name}()\n", id=grade_id)
+    cell.metadata["nbgrader"] = _nbgrader(grade_id, grade=True, locked=True, points=points[name])
+    return cell
+
+
+def _check_placement(specs, modules, placed, tests, placed_tests, where) -> None:
+    """One setup cell; every part of every module once, in order; every public test once."""
+    if not any(spec.kind == "setup" for spec in specs):
+        raise GenerateError(f"{where}: no '%% setup' cell (the first code cell must be "
+                            "'%% setup')")
+    for module, parts in modules.items():
+        if placed[module] != [p.name for p in parts]:
+            raise GenerateError(
+                f"{where}: the module cells of {module}.py must hold its parts once each, in "
+                f"order: expected {' '.join(p.name for p in parts)}, got "
+                f"{' '.join(placed[module]) or 'none'}")
+    if sorted(placed_tests) != sorted(tests) or len(set(placed_tests)) != len(placed_tests):
+        raise GenerateError(f"{where}: place every public test exactly once (tests: "
+                            f"{', '.join(tests)}; placed: {', '.join(placed_tests)})")
 
 
 def student_notebook(source: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode:
@@ -232,7 +267,8 @@ def _check_metadata(nb, where):
         CheckCellMetadata().preprocess(copy.deepcopy(nb), {})
         nbformat.validate(nb)
     except Exception as exc:  # nbgrader's and nbformat's ValidationError
-        raise GenerateError(f"{where}: invalid notebook metadata ({str(exc).splitlines()[0]})") from None
+        first_line = str(exc).splitlines()[0]
+        raise GenerateError(f"{where}: invalid notebook metadata ({first_line})") from None
 
 
 def notebook_bytes(nb) -> bytes:
@@ -241,4 +277,5 @@ def notebook_bytes(nb) -> bytes:
 
 def module_source(nb, module: str) -> str:
     """Join the cells of `module`, in notebook order (gives back the module file)."""
-    return "".join(c.source for c in nb.cells if c.get("metadata", {}).get("micrograder", {}).get("module") == module)
+    return "".join(c.source for c in nb.cells
+                   if c.get("metadata", {}).get("micrograder", {}).get("module") == module)

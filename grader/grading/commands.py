@@ -17,7 +17,7 @@ from grader.intake.discovery import Submission
 from grader.grading.orchestrate import (GradeOptions, check_output_dir, grade_all,
                                         grade_submission, new_seed, previous_run,
                                         previous_seed)
-from grader.lessons import Lesson, LessonError, lesson_by_id, load_lessons
+from grader.lessons import Lesson, LessonError, course
 from grader.names import for_terminal
 from grader.results import format_points
 from grader.sandbox import jail
@@ -28,12 +28,9 @@ DEFAULT_OUT = Path("grading-out")
 def select_lessons(names: tuple[str, ...]) -> tuple[Lesson, ...]:
     """The requested lessons in course order (all of them when none is named)."""
     try:
-        if not names:
-            return tuple(load_lessons())
-        chosen = {lesson_by_id(name).id for name in names}
+        return course().select(names)
     except LessonError as exc:
         raise click.BadParameter(f"{exc}; pass one of those ids", param_hint="--lesson") from None
-    return tuple(lesson for lesson in load_lessons() if lesson.id in chosen)
 
 
 def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | None,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from grader.intake import lms, nbgrader_course
-from grader.lessons import load_lessons
+from grader.lessons import course
 from grader.names import error_line, printable, visible
 
 # Caps for one submission, counted across all its folders, zips and files (micrograd is a
@@ -57,11 +57,6 @@ class Submission:
     kind: str  # "folder", "zip", "files" (loose files: an LMS download or one .ipynb), "other"
     problem: str = ""  # set when discovery already knows the submission is invalid
     files: tuple[tuple[str, Path], ...] = ()  # kind "files": (the file's own name, path)
-
-
-def module_names() -> set[str]:
-    """File names of the graded modules (engine.py, nn.py, ...), from the lesson definitions."""
-    return {f"{m}.py" for lesson in load_lessons() for m in lesson.modules}
 
 
 # ---------------------------------------------------------------- the budget of one submission
@@ -410,7 +405,7 @@ def stage_files(sub_id: str, files: list[tuple[str, Path]], dest: Path,
 def find_package(root: Path) -> Path | None:
     """The folder holding the student's modules: root/micrograd, or root itself when the
     modules lie directly in it, looking through single wrapping folders (zip -> dave/ -> ...)."""
-    known = module_names()
+    known = course().module_files
     folder = root
     for _ in range(MAX_WRAPPERS + 1):
         if (folder / "micrograd").is_dir() and not (folder / "micrograd").is_symlink():

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from grader.lessons import load_lessons
+from grader.lessons import course
 from grader.paths import STUDENT_TEMPLATE
 from grader.names import error_line, printable
 
@@ -127,8 +127,8 @@ def _nbgrader(cell) -> dict:
 def load_templates(folder: Path = TEMPLATE_NOTEBOOKS) -> dict[str, TemplateNotebook]:
     """lesson id -> its template notebook (from `micrograder generate`)."""
     templates = {}
-    for lesson in load_lessons():
-        path = Path(folder) / f"{lesson.order:02d}_{lesson.id}.ipynb"
+    for lesson in course():
+        path = Path(folder) / lesson.notebook_name
         if not path.is_file():
             continue
         nb = _nbformat().read(path, as_version=4)

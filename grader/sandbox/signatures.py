@@ -6,7 +6,8 @@ import inspect
 import re
 from functools import lru_cache
 
-from grader.reference import MODULES, load_reference
+from grader.lessons import course
+from grader.reference import load_reference
 
 # Python's own words for a call that does not fit a signature start with the callee's
 # qualified name: "Neuron.__init__() got an unexpected keyword argument 'act'".
@@ -21,7 +22,7 @@ def expected_signatures() -> dict[str, str]:
     'SGD.step' -> 'SGD.step()'."""
     table = {}
     reference = load_reference()
-    for module_name in MODULES:
+    for module_name in course().modules:
         module = getattr(reference, module_name)
         for name, obj in vars(module).items():
             if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:

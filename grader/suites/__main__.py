@@ -9,7 +9,7 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from grader.lessons import load_lessons
+from grader.lessons import course
 from grader.files import write_json_atomic
 from grader.sandbox.jail import Limits, SandboxUnavailable, die_with_parent
 from grader.scratch import scratch_dir
@@ -33,7 +33,7 @@ def main(argv=None) -> int:
         print(f"error: {args.submission} is not a folder (pass the student's micrograd/ folder)",
               file=sys.stderr)
         return 2
-    known = [lesson.id for lesson in load_lessons()]
+    known = course().ids
     unknown = sorted(set(args.lessons or ()) - set(known))
     if unknown:
         print(f"error: unknown lesson(s) {', '.join(unknown)} (known: {', '.join(known)})",

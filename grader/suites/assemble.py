@@ -21,7 +21,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.lessons import load_lessons
+from grader.lessons import course
 from grader.paths import REFERENCE_PACKAGE
 from grader.scratch import remove_tree
 
@@ -36,11 +36,6 @@ class Assembly:
     ignored: list[str] = field(default_factory=list)  # submission entries not used
 
 
-def known_modules() -> dict[str, int]:
-    """module name -> order of the lesson that grades it."""
-    return {m: lesson.order for lesson in load_lessons() for m in lesson.modules}
-
-
 def imported_modules(source: bytes, known) -> set[str]:
     """The package modules (names in `known`) that `source` imports: `from .engine import Value`,
     `from micrograd.engine import ...`, `from . import nn`, `import micrograd.optim`, or a string
@@ -52,28 +47,28 @@ def imported_modules(source: bytes, known) -> set[str]:
     except (SyntaxError, ValueError):
         return set()
     found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[1] for alias in node.names
+    for item in ast.walk(tree):
+        if isinstance(item, ast.Import):
+            found |= {alias.name.split(".")[1] for alias in item.names
                       if alias.name.startswith("micrograd.")}
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level == 0 and module.startswith("micrograd."):
+        elif isinstance(item, ast.ImportFrom):
+            module = item.module or ""
+            if item.level == 0 and module.startswith("micrograd."):
                 found.add(module.split(".")[1])
-            elif node.level == 0 and module == "micrograd" or node.level > 0 and not module:
-                found |= {alias.name for alias in node.names}
-            elif node.level > 0:
+            elif item.level == 0 and module == "micrograd" or item.level > 0 and not module:
+                found |= {alias.name for alias in item.names}
+            elif item.level > 0:
                 found.add(module.split(".")[0])
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                and node.value.startswith(("micrograd.", ".")):
-            found.add(node.value.removeprefix("micrograd").lstrip(".").split(".")[0])
+        elif isinstance(item, ast.Constant) and isinstance(item.value, str) \
+                and item.value.startswith(("micrograd.", ".")):
+            found.add(item.value.removeprefix("micrograd").lstrip(".").split(".")[0])
     return found & set(known)
 
 
 def split_extras(submission_micrograd: Path, modules=None) -> tuple[list[Path], list[str]]:
     """(the student's extra modules: .py files other than the lesson modules and __init__.py,
     names of the other entries, which are never used)."""
-    modules = modules if modules is not None else known_modules()
+    modules = modules if modules is not None else course().modules
     extras, ignored = [], []
     folder = Path(submission_micrograd)
     used = {f"{m}.py" for m in modules} | {"__init__.py", "__pycache__"}
@@ -97,12 +92,11 @@ def earlier_sources(submission_micrograd: Path, lesson, own_earlier=frozenset(),
     module that lesson `lesson` needs, found by following imports from the student's files and
     from the lesson's worker requests. `whole_stack`: every one is the student's (a missing
     file stays missing: the student's stack must stand on its own)."""
-    modules = known_modules()
-    earlier = {m for m, order in modules.items() if order < lesson.order}
+    earlier = course().modules_before(lesson)
     own = [submission_micrograd / f"{m}.py" for m in lesson.modules]
-    extras = split_extras(submission_micrograd, modules)[0]
+    extras = split_extras(submission_micrograd)[0]
     student_files = [p for p in own if _readable(p)] + extras
-    wanted = set(lesson.extra.get("worker_imports", ()))
+    wanted = set(lesson.worker_imports)
     for path in student_files:
         wanted |= imported_modules(path.read_bytes(), earlier)
     sources: dict[str, tuple[Path, bool]] = {}
@@ -123,17 +117,12 @@ def earlier_sources(submission_micrograd: Path, lesson, own_earlier=frozenset(),
     return sources
 
 
-def lesson_named(lesson_id: str):
-    return next(lesson for lesson in load_lessons() if lesson.id == lesson_id)
-
-
 def stack_modules(submission_micrograd: Path, lesson_id: str) -> list[str]:
     """The modules the student's whole stack for `lesson_id` consists of: the lesson's own and
     every earlier one they (or the lesson's worker requests) import, in course order."""
-    lesson = lesson_named(lesson_id)
+    lesson = course().lesson(lesson_id)
     earlier = earlier_sources(Path(submission_micrograd), lesson, whole_stack=True)
-    order = known_modules()
-    return sorted([*earlier, *lesson.modules], key=lambda m: (order[m], m))
+    return course().in_order([*earlier, *lesson.modules])
 
 
 def assemble_package(submission_micrograd: Path, lesson_id: str, dest: Path,
@@ -143,8 +132,7 @@ def assemble_package(submission_micrograd: Path, lesson_id: str, dest: Path,
     lesson earned full marks in this run); `whole_stack`: all of them from the student (lesson
     6's integration check). dest/assembly.json records which files came from where."""
     submission_micrograd = Path(submission_micrograd)
-    modules = known_modules()
-    lesson = lesson_named(lesson_id)
+    lesson = course().lesson(lesson_id)
     own = set(lesson.modules)
     earlier = earlier_sources(submission_micrograd, lesson, own_earlier, whole_stack)
     package = Path(dest) / "micrograd"
@@ -152,7 +140,7 @@ def assemble_package(submission_micrograd: Path, lesson_id: str, dest: Path,
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     assembly = Assembly()
-    for name in sorted(modules):
+    for name in sorted(course().modules):
         if name in own:
             source, from_reference = submission_micrograd / f"{name}.py", False
         elif name in earlier:
@@ -162,7 +150,7 @@ def assemble_package(submission_micrograd: Path, lesson_id: str, dest: Path,
         if _readable(source):
             shutil.copyfile(source, package / source.name)
             (assembly.reference if from_reference else assembly.student).append(source.name)
-    extras, assembly.ignored = split_extras(submission_micrograd, modules)
+    extras, assembly.ignored = split_extras(submission_micrograd)
     for entry in extras:
         shutil.copyfile(entry, package / entry.name)
         assembly.student.append(entry.name)

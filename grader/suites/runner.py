@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.lessons import load_lessons
+from grader.lessons import course
 from grader.paths import REFERENCE_PACKAGE
 from grader.suites.assemble import (assemble_package, read_assembly, split_extras,
                                      stack_modules)
@@ -151,7 +151,7 @@ class SuiteRun:
                  budgets: dict[str, float], slot: int = 0):
         self.submission = Path(submission)
         self.seed = seed
-        self.lessons = {lesson.id: lesson for lesson in load_lessons()}
+        self.lessons = {lesson.id: lesson for lesson in course()}
         self.selected = list(lessons) if lessons else list(self.lessons)
         unknown = set(self.selected) - set(self.lessons)
         if unknown:
@@ -248,8 +248,7 @@ class SuiteRun:
         """One sentence for the student: which of their modules were replaced, and why."""
         parts = []
         for file in reference_files:
-            owner = next(lesson for lesson in self.lessons.values()
-                         if f"{file[:-3]}" in lesson.modules)
+            owner = course().owners[file.removesuffix(".py")]
             why = ("was not graded in this run" if owner.id not in self.selected
                    else "did not earn full marks")
             parts.append(f"the course's {file} (your lesson {owner.order}, {owner.title}, {why})")
