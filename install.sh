@@ -25,5 +25,5 @@ else
   command -v bwrap >/dev/null || echo "install.sh: bubblewrap is missing and I am not root: grading will run without the sandbox (see README)." >&2
 fi
 
-"$PYTHON" -m pip install -q --disable-pip-version-check -e .
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
 "$PYTHON" -m ipykernel install --user --name python3 >/dev/null

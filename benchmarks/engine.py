@@ -9,6 +9,7 @@ karpathy/micrograd (PyPI micrograd==0.1.0) is installed on first use into benchm
 
     python benchmarks/engine.py [--steps 10] [--repeats 3]
 """
+
 import argparse
 import importlib.util
 import statistics
@@ -25,7 +26,9 @@ KARPATHY = HERE / ".cache" / "micrograd-0.1.0"
 def load_moons():
     """make_moons from the reference data module (stdlib only), loaded by path so that it does
     not claim the name `micrograd` in this process."""
-    spec = importlib.util.spec_from_file_location("reference_data", SOLUTIONS / "micrograd" / "data.py")
+    spec = importlib.util.spec_from_file_location(
+        "reference_data", SOLUTIONS / "micrograd" / "data.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.make_moons(100, noise=0.1, seed=0)
@@ -61,13 +64,27 @@ def demo_steps(steps):
 def ensure_karpathy():
     if not (KARPATHY / "micrograd" / "engine.py").exists():
         print("installing micrograd==0.1.0 into", KARPATHY, file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", str(KARPATHY),
-                        "micrograd==0.1.0"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--target",
+                str(KARPATHY),
+                "micrograd==0.1.0",
+            ],
+            check=True,
+        )
 
 
 def run_child(package_parent, steps):
-    code = (f"import sys; sys.path.insert(0, {str(package_parent)!r}); sys.path.insert(0, {str(HERE)!r});"
-            f"import engine; print(engine.demo_steps({steps}))")
+    code = (
+        f"import sys; sys.path.insert(0, {str(package_parent)!r}); "
+        f"sys.path.insert(0, {str(HERE)!r});"
+        f"import engine; print(engine.demo_steps({steps}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -82,14 +99,23 @@ def main():
     for _ in range(args.repeats):
         runs["reference engine"].append(run_child(SOLUTIONS, args.steps))
         runs["karpathy/micrograd"].append(run_child(KARPATHY, args.steps))
-    print(f"demo training, {args.steps} steps (100 moons, MLP(2,[16,16,1]), hinge + L2, full batch, SGD),"
-          f" best and median of {args.repeats} runs")
+    print(
+        f"demo training, {args.steps} steps (100 moons, MLP(2,[16,16,1]), hinge + L2, "
+        "full batch, SGD),"
+        f" best and median of {args.repeats} runs"
+    )
     for name, seconds in runs.items():
         best = min(seconds)
-        print(f"  {name:20s} {best:7.2f} s  ({best / args.steps:.3f} s/step)  median {statistics.median(seconds):.2f} s")
+        print(
+            f"  {name:20s} {best:7.2f} s  ({best / args.steps:.3f} s/step)  "
+            f"median {statistics.median(seconds):.2f} s"
+        )
     reference, karpathy = (min(seconds) for seconds in runs.values())
     medians = [statistics.median(seconds) for seconds in runs.values()]
-    print(f"  speed-up             {karpathy / reference:7.1f}x  (medians: {medians[1] / medians[0]:.1f}x)")
+    print(
+        f"  speed-up             {karpathy / reference:7.1f}x  "
+        f"(medians: {medians[1] / medians[0]:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

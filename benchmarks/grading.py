@@ -8,6 +8,7 @@ Grades `--copies` copies of each package (default: the reference solution, and a
 closure-style example) sequentially and with -j 2, and prints seconds per submission.
 Targets (issue 3): <= 10 s per correct submission, <= 1 s overhead per submission.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,10 +30,14 @@ def measure(package: Path, copies: int, jobs: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="micrograder-bench-") as tmp:
         subs = Path(tmp) / "submissions"
         for i in range(copies):
-            shutil.copytree(package, subs / f"student{i}" / "micrograd",
-                            ignore=shutil.ignore_patterns("__pycache__"))
-        options = GradeOptions(out=Path(tmp) / "out", seed=seed, lessons=course().lessons,
-                               jobs=jobs)
+            shutil.copytree(
+                package,
+                subs / f"student{i}" / "micrograd",
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
+        options = GradeOptions(
+            out=Path(tmp) / "out", seed=seed, lessons=course().lessons, jobs=jobs
+        )
         started = time.perf_counter()
         summary = grade_all(subs, options)
         wall = time.perf_counter() - started
@@ -53,21 +58,29 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--package", type=Path, action="append",
-                        help="a micrograd package folder (repeatable)")
+    parser.add_argument(
+        "--package", type=Path, action="append", help="a micrograd package folder (repeatable)"
+    )
     args = parser.parse_args(argv)
-    print(f"{'submission':<42} {'jobs':>4} {'s/submission':>12} {'in suites':>10} "
-          f"{'overhead':>9}  score")
+    print(
+        f"{'submission':<42} {'jobs':>4} {'s/submission':>12} {'in suites':>10} "
+        f"{'overhead':>9}  score"
+    )
     for package in args.package or DEFAULT_PACKAGES:
         for jobs in (1, 2):
             figures = measure(package, args.copies, jobs, args.seed)
-            name = str(package.resolve().relative_to(paths.ROOT)) if package.resolve().is_relative_to(
-                paths.ROOT) else str(package)
+            name = (
+                str(package.resolve().relative_to(paths.ROOT))
+                if package.resolve().is_relative_to(paths.ROOT)
+                else str(package)
+            )
             overhead = f"{figures['overhead']:9.2f}" if jobs == 1 else f"{'-':>9}"
-            print(f"{name:<42} {jobs:>4} {figures['wall_per_submission']:12.2f} "
-                  f"{figures['suite_seconds']:10.2f} {overhead}  "
-                  f"{'/'.join(f'{s:g}' for s in figures['scores'])} "
-                  f"({', '.join(figures['statuses'])})")
+            print(
+                f"{name:<42} {jobs:>4} {figures['wall_per_submission']:12.2f} "
+                f"{figures['suite_seconds']:10.2f} {overhead}  "
+                f"{'/'.join(f'{s:g}' for s in figures['scores'])} "
+                f"({', '.join(figures['statuses'])})"
+            )
     print("targets: <= 10 s per correct submission, <= 1 s overhead per submission")
     return 0
 

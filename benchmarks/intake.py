@@ -8,6 +8,7 @@ and the largest staging folder.
 Bounds stated in docs/grading.md ("Limits"): peak RSS of the grading process under 160 MB,
 staging at most 20 MB per submission, preparation well under the 60 s limit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,12 @@ def measure(build) -> dict:
         case = build(subs)
         pattern = case.args[1:2] if case.args[:1] == ["--id-pattern"] else []
         try:
-            done = subprocess.run([sys.executable, "-c", CHILD, str(subs), *pattern],
-                                  capture_output=True, text=True, check=True)
+            done = subprocess.run(
+                [sys.executable, "-c", CHILD, str(subs), *pattern],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
         finally:
             intake_corpus.remove_tree(subs)  # a 1,200-deep chain: rmtree would recurse
     return json.loads(done.stdout)
@@ -72,10 +77,14 @@ def main() -> None:
     for build in builds:
         figures = measure(build)
         worst = {key: max(worst[key], figures[key]) for key in worst}
-        print(f"{build.__name__:28} {figures['peak_rss_mb']:12.1f} "
-              f"{figures['max_prepare_seconds']:10.3f} {figures['max_staged_mb']:10.2f}")
-    print(f"{'worst':28} {worst['peak_rss_mb']:12.1f} {worst['max_prepare_seconds']:10.3f} "
-          f"{worst['max_staged_mb']:10.2f}")
+        print(
+            f"{build.__name__:28} {figures['peak_rss_mb']:12.1f} "
+            f"{figures['max_prepare_seconds']:10.3f} {figures['max_staged_mb']:10.2f}"
+        )
+    print(
+        f"{'worst':28} {worst['peak_rss_mb']:12.1f} {worst['max_prepare_seconds']:10.3f} "
+        f"{worst['max_staged_mb']:10.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ its own copy, run the mutants in parallel (one per core). Prints killed / surviv
 per module, and writes every survivor's diff to DIR/survivors.json (docs/mutation.md lists them
 with why each is equivalent or which check now kills it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,7 @@ def config_text(modules, workers: int, timeout: float) -> str:
 module-path = [{paths}]
 timeout = {timeout}
 excluded-modules = []
-test-command = "{sys.executable} {HERE / 'mutation_kill.py'} micrograd"
+test-command = "{sys.executable} {HERE / "mutation_kill.py"} micrograd"
 
 [cosmic-ray.distributor]
 name = "http"
@@ -56,9 +57,21 @@ def start_workers(out: Path, workers: int) -> list[subprocess.Popen]:
     for i in range(workers):
         folder = out / f"worker-{i}"
         log = open(folder / "worker.log", "wb")
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "cosmic_ray.cli", "http-worker", "--port", str(FIRST_PORT + i)],
-            cwd=folder, stdout=log, stderr=subprocess.STDOUT))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "cosmic_ray.cli",
+                    "http-worker",
+                    "--port",
+                    str(FIRST_PORT + i),
+                ],
+                cwd=folder,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
     time.sleep(3)  # let them listen
     return procs
 
@@ -77,10 +90,15 @@ def summarise(session: Path) -> tuple[dict, list[dict]]:
                 tally["skipped"] += 1
             elif result.test_outcome == TestOutcome.SURVIVED:
                 tally["survived"] += 1
-                survivors.append({"module": module, "job": item.job_id,
-                                  "operator": item.mutations[0].operator_name,
-                                  "line": item.mutations[0].start_pos[0],
-                                  "diff": result.diff})
+                survivors.append(
+                    {
+                        "module": module,
+                        "job": item.job_id,
+                        "operator": item.mutations[0].operator_name,
+                        "line": item.mutations[0].start_pos[0],
+                        "diff": result.diff,
+                    }
+                )
             elif result.test_outcome == TestOutcome.KILLED:
                 tally["killed"] += 1
             else:
@@ -100,8 +118,11 @@ def main(argv=None) -> int:
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     for i in range(args.workers):
-        shutil.copytree(REFERENCE_PACKAGE, out / f"worker-{i}" / "micrograd",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            REFERENCE_PACKAGE,
+            out / f"worker-{i}" / "micrograd",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
     home = out / "worker-0"
     config = out / "cosmic-ray.toml"
     config.write_text(config_text(args.modules, args.workers, args.timeout))
@@ -130,10 +151,14 @@ def main(argv=None) -> int:
         tally = counts.get(module, Counter())
         total.update(tally)
         other = {k: v for k, v in tally.items() if k not in ("killed", "survived", "skipped")}
-        print(f"{module:<12} {sum(tally.values()) - tally['skipped']:>7} {tally['killed']:>7} "
-              f"{tally['survived']:>8} {tally['skipped']:>7}  {other or ''}")
-    print(f"{'total':<12} {sum(total.values()) - total['skipped']:>7} {total['killed']:>7} "
-          f"{total['survived']:>8} {total['skipped']:>7}")
+        print(
+            f"{module:<12} {sum(tally.values()) - tally['skipped']:>7} {tally['killed']:>7} "
+            f"{tally['survived']:>8} {tally['skipped']:>7}  {other or ''}"
+        )
+    print(
+        f"{'total':<12} {sum(total.values()) - total['skipped']:>7} {total['killed']:>7} "
+        f"{total['survived']:>8} {total['skipped']:>7}"
+    )
     print(f"{minutes:.1f} minutes with {args.workers} workers; survivors: {out / 'survivors.json'}")
     return 0
 

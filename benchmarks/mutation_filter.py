@@ -6,6 +6,7 @@ Only the code between `### BEGIN SOLUTION` and `### END SOLUTION` is the student
 mutation of a docstring, of given code or of a marker line says nothing about the hidden
 suites. Built on cosmic-ray's own filter base class (FilterApp), as its bundled filters are.
 """
+
 from __future__ import annotations
 
 import sys
@@ -42,9 +43,15 @@ class SolutionRegionFilter(FilterApp):
                     last -= 1
                 inside = solution_lines(Path(mutation.module_path))
                 if not all(n in inside for n in range(first, last + 1)):
-                    work_db.set_result(item.job_id, WorkResult(
-                        worker_outcome=WorkerOutcome.SKIPPED, output=None, test_outcome=None,
-                        diff=None))
+                    work_db.set_result(
+                        item.job_id,
+                        WorkResult(
+                            worker_outcome=WorkerOutcome.SKIPPED,
+                            output=None,
+                            test_outcome=None,
+                            diff=None,
+                        ),
+                    )
                     break
 
 

@@ -9,6 +9,7 @@ pristine reference), and exits 1 — "killed" — when the lesson loses points, 
 when it keeps full marks. Any other failure (the runner itself breaking) exits 2, which
 cosmic-ray also counts as killed: the driver's baseline run catches that case before any mutant.
 """
+
 from __future__ import annotations
 
 import sys
@@ -41,13 +42,19 @@ def main(argv=None) -> int:
     # the baseline (nothing mutated) grades every lesson
     lessons = [course().owners[module]] if module else list(course())
     with tempfile.TemporaryDirectory(prefix="micrograder-mutant-") as work:
-        results = run_suites(package, seed=SEED, lessons=[lesson.id for lesson in lessons],
-                             workdir=Path(work), limits=LIMITS)
+        results = run_suites(
+            package,
+            seed=SEED,
+            lessons=[lesson.id for lesson in lessons],
+            workdir=Path(work),
+            limits=LIMITS,
+        )
     if results["internal_errors"]:
         print("grader errors:", results["internal_errors"], file=sys.stderr)
         return 2
-    lost = {lesson.id: lesson.points - results["lessons"][lesson.id]["points"]
-            for lesson in lessons}
+    lost = {
+        lesson.id: lesson.points - results["lessons"][lesson.id]["points"] for lesson in lessons
+    }
     failed = [f"{c['id']}: {c['message']}" for c in results["checks"] if c["outcome"] != "passed"]
     print(f"mutated: {module}; points lost: {lost}")
     print("\n".join(failed[:5]))

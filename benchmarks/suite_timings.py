@@ -8,6 +8,7 @@ modules): the figures behind the training lesson's sizes and epochs.
 
     python benchmarks/suite_timings.py [--seed 1] [--lesson training ...] [--no-runs]
 """
+
 import argparse
 import gc
 import importlib.util
@@ -38,12 +39,15 @@ def report_runs(label, package, seed, lessons, scratch):
     checks = []
     for lesson in lessons:
         started = time.perf_counter()
-        results = run_suites(package, seed=seed, lessons=[lesson],
-                             workdir=scratch / f"{label}-{lesson}")
+        results = run_suites(
+            package, seed=seed, lessons=[lesson], workdir=scratch / f"{label}-{lesson}"
+        )
         lesson_wall = time.perf_counter() - started
         info = results["lessons"][lesson]
-        print(f"  {label:15s} {lesson:12s} {lesson_wall:6.2f} s  "
-              f"{info['points']:g}/{info['max_points']:g} {info['status']}")
+        print(
+            f"  {label:15s} {lesson:12s} {lesson_wall:6.2f} s  "
+            f"{info['points']:g}/{info['max_points']:g} {info['status']}"
+        )
         wall, points = wall + lesson_wall, points + info["points"]
         checks += results["checks"]
     print(f"{label} (seed {seed}): {wall:.2f} s wall, {points:g} points")
@@ -74,16 +78,41 @@ def time_requests(ops_training: str):
         print(f"    {label:36s} {time.process_time() - started:5.2f} s CPU", flush=True)
 
     X, y = moons(300)
-    timed("train, 80 points x 20 epochs", ops.train_model, X_train=X[:80], y_train=y[:80],
-          X_val=X[80:100], y_val=y[80:100], model={"nouts": [8, 8, 1], "seed": 3},
-          optimizer={"kind": "Adam", "lr": 0.05}, epochs=20, batch_size=8)
+    timed(
+        "train, 80 points x 20 epochs",
+        ops.train_model,
+        X_train=X[:80],
+        y_train=y[:80],
+        X_val=X[80:100],
+        y_val=y[80:100],
+        model={"nouts": [8, 8, 1], "seed": 3},
+        optimizer={"kind": "Adam", "lr": 0.05},
+        epochs=20,
+        batch_size=8,
+    )
     X, y = moons(30)
-    timed("benchmark_optimizers, 24 x 3 epochs", ops.benchmark, X_train=X[:24], y_train=y[:24],
-          X_val=X[24:], y_val=y[24:], options={"epochs": 3, "batch_size": 64, "seed": 5})
+    timed(
+        "benchmark_optimizers, 24 x 3 epochs",
+        ops.benchmark,
+        X_train=X[:24],
+        y_train=y[:24],
+        X_val=X[24:],
+        y_val=y[24:],
+        options={"epochs": 3, "batch_size": 64, "seed": 5},
+    )
     X, y = moons(32)
-    timed("full-batch train, 24 x 5 epochs", ops.train_model, X_train=X[:24], y_train=y[:24],
-          X_val=X[24:], y_val=y[24:], model={"nouts": [4, 4, 1], "seed": 3},
-          optimizer={"kind": "SGD", "lr": 0.2}, epochs=5, batch_size=24)
+    timed(
+        "full-batch train, 24 x 5 epochs",
+        ops.train_model,
+        X_train=X[:24],
+        y_train=y[:24],
+        X_val=X[24:],
+        y_val=y[24:],
+        model={"nouts": [4, 4, 1], "seed": 3},
+        optimizer={"kind": "SGD", "lr": 0.2},
+        epochs=5,
+        batch_size=24,
+    )
     timed("make_moons(6000)", ops.moons, n_samples=6000, noise=0.5, seed=1)
 
 
@@ -112,8 +141,16 @@ def main():
         print("training requests:")
         for label, package in packages.items():
             print(f"  {label}")
-            subprocess.run([sys.executable, __file__, "--requests-in", str(package.parent),
-                            str(course().lesson("training").ops_module)], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--requests-in",
+                    str(package.parent),
+                    str(course().lesson("training").ops_module),
+                ],
+                check=True,
+            )
 
 
 if __name__ == "__main__":

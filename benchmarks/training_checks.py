@@ -10,6 +10,7 @@ how the reference does on RUN with randomly placed moons, and how weights traine
 
     python benchmarks/training_checks.py [--runs 100] [--placements 2000] [--starts 20000]
 """
+
 import argparse
 import random
 import sys
@@ -22,8 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def quantiles(xs):
     xs = sorted(xs)
-    return (f"min {xs[0]:.3f}, 5 % {xs[len(xs) // 20]:.3f}, median {xs[len(xs) // 2]:.3f}, "
-            f"max {xs[-1]:.3f}")
+    return (
+        f"min {xs[0]:.3f}, 5 % {xs[len(xs) // 20]:.3f}, median {xs[len(xs) // 2]:.3f}, "
+        f"max {xs[-1]:.3f}"
+    )
 
 
 def reference_runs(T, floatnet, reference, runs):
@@ -35,17 +38,32 @@ def reference_runs(T, floatnet, reference, runs):
         rng = random.Random(f"reference run {i}")
         X, y = T.placed_moons(reference, rng, n, run["noise"])
         start = T.initial_weights(rng, run["nouts"])
-        _, final = T.reference_train(reference, start, run["nouts"], X[:a], y[:a], X[a:b], y[a:b],
-                                     run["epochs"], run["batch_size"], run["optimizer"], "hinge",
-                                     1e-4)
+        _, final = T.reference_train(
+            reference,
+            start,
+            run["nouts"],
+            X[:a],
+            y[:a],
+            X[a:b],
+            y[a:b],
+            run["epochs"],
+            run["batch_size"],
+            run["optimizer"],
+            "hinge",
+            1e-4,
+        )
         accuracies.append(floatnet.accuracy(floatnet.scores(final, run["nouts"], X[b:]), y[b:]))
         imprints.append(T.correlation(start, final))
     seconds = (time.process_time() - started) / runs
     print(f"reference, {runs} runs of RUN on placed moons ({seconds:.2f} s CPU per run):")
-    print(f"  held-back accuracy: {quantiles(accuracies)}; below ACCURACY {T.ACCURACY:g}: "
-          f"{sum(x < T.ACCURACY for x in accuracies)}")
-    print(f"  correlation with the start: {quantiles(imprints)}; below IMPRINT {T.IMPRINT:g}: "
-          f"{sum(x < T.IMPRINT for x in imprints)}")
+    print(
+        f"  held-back accuracy: {quantiles(accuracies)}; below ACCURACY {T.ACCURACY:g}: "
+        f"{sum(x < T.ACCURACY for x in accuracies)}"
+    )
+    print(
+        f"  correlation with the start: {quantiles(imprints)}; below IMPRINT {T.IMPRINT:g}: "
+        f"{sum(x < T.IMPRINT for x in imprints)}"
+    )
 
 
 def pretrained(reference, nouts):
@@ -66,15 +84,20 @@ def forgery(T, floatnet, reference, placements, starts):
     weights, own = pretrained(reference, nouts)
     passed = 0
     for i in range(placements):
-        X, y = T.placed_moons(reference, random.Random(f"placement {i}"), T.RUN["n_eval"],
-                              T.RUN["noise"])
+        X, y = T.placed_moons(
+            reference, random.Random(f"placement {i}"), T.RUN["n_eval"], T.RUN["noise"]
+        )
         passed += floatnet.accuracy(floatnet.scores(weights, nouts, X), y) >= T.ACCURACY
-    imprints = [T.correlation(T.initial_weights(random.Random(f"start {i}"), nouts), weights)
-                for i in range(starts)]
+    imprints = [
+        T.correlation(T.initial_weights(random.Random(f"start {i}"), nouts), weights)
+        for i in range(starts)
+    ]
     print(f"weights trained in advance on the centred moons ({own:.3f} accurate there):")
     print(f"  reach ACCURACY on {passed} of {placements} placements")
-    print(f"  correlation with {starts} starts: {quantiles(imprints)}; at least IMPRINT: "
-          f"{sum(x >= T.IMPRINT for x in imprints)}")
+    print(
+        f"  correlation with {starts} starts: {quantiles(imprints)}; at least IMPRINT: "
+        f"{sum(x >= T.IMPRINT for x in imprints)}"
+    )
 
 
 def main():
@@ -88,6 +111,7 @@ def main():
 
     from grader.reference import load_reference
     from grader.suites import floatnet
+
     with warnings.catch_warnings():  # the suite's markers are registered by the runner's ini
         warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
         from grader.suites import test_training as T

@@ -1,4 +1,5 @@
 """The `micrograder` command. Commands stay thin: each parses options and calls a module."""
+
 import pathlib
 
 import click
@@ -15,51 +16,122 @@ def main():
 
 @main.command()
 @click.argument("submissions_dir", type=click.Path(path_type=pathlib.Path))
-@click.option("--out", type=click.Path(path_type=pathlib.Path), default=None,
-              help="Output folder [default: ./grading-out]. Rerunning into it resumes.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Submissions graded in parallel.")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Seed for the random test inputs [default: the previous run's in --out, "
-                   "else random]. Same seed, same scores.")
-@click.option("--lesson", "lessons", multiple=True, metavar="NAME",
-              help="Grade only this lesson (repeatable) [default: all].")
+@click.option(
+    "--out",
+    type=click.Path(path_type=pathlib.Path),
+    default=None,
+    help="Output folder [default: ./grading-out]. Rerunning into it resumes.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Submissions graded in parallel.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Seed for the random test inputs [default: the previous run's in --out, "
+    "else random]. Same seed, same scores.",
+)
+@click.option(
+    "--lesson",
+    "lessons",
+    multiple=True,
+    metavar="NAME",
+    help="Grade only this lesson (repeatable) [default: all].",
+)
 @click.option("--force", is_flag=True, help="Regrade submissions that already have results.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
-              help="Wall seconds one check may run before its worker is killed [default: 10; "
-                   "checks that train ask for more].")
-@click.option("--memory-mb", type=click.IntRange(min=64), default=None,
-              help="Address-space limit of a worker process in MiB [default: 2048].")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Wall seconds one check may run before its worker is killed [default: 10; "
+    "checks that train ask for more].",
+)
+@click.option(
+    "--memory-mb",
+    type=click.IntRange(min=64),
+    default=None,
+    help="Address-space limit of a worker process in MiB [default: 2048].",
+)
 # At least 32 MiB: the package copy of the largest submission accepted (20 MiB) must fit.
-@click.option("--disk-mb", type=click.IntRange(min=32), default=None,
-              help="Size in MiB of each place a worker may write to: its /tmp and its copy of "
-                   "the package, each a tmpfs in RAM (sandbox only) [default: 64].")
-@click.option("--max-procs", type=click.IntRange(min=8), default=None,
-              help="Processes per grading slot, counting one idle worker per lesson "
-                   "(sandbox only) [default: 32].")
-@click.option("--require-sandbox", is_flag=True,
-              help="Refuse to grade when the bubblewrap sandbox cannot run here.")
-@click.option("--id-pattern", default=None, metavar="REGEX",
-              help="Regex with a named group `id` (optional: `file`) that finds the student id "
-                   "in the names of loose files (an LMS bulk download) [default: where each LMS "
-                   "writes it: Moodle `Full Name_12345_assignsubmission_file_x` (the number "
-                   "before `_assignsubmission_`), Canvas `name_12345_67890_x`, `12345-x`].")
-def grade(submissions_dir, out, jobs, seed, lessons, force, timeout, memory_mb, disk_mb,
-          max_procs, require_sandbox, id_pattern):
+@click.option(
+    "--disk-mb",
+    type=click.IntRange(min=32),
+    default=None,
+    help="Size in MiB of each place a worker may write to: its /tmp and its copy of "
+    "the package, each a tmpfs in RAM (sandbox only) [default: 64].",
+)
+@click.option(
+    "--max-procs",
+    type=click.IntRange(min=8),
+    default=None,
+    help="Processes per grading slot, counting one idle worker per lesson "
+    "(sandbox only) [default: 32].",
+)
+@click.option(
+    "--require-sandbox",
+    is_flag=True,
+    help="Refuse to grade when the bubblewrap sandbox cannot run here.",
+)
+@click.option(
+    "--id-pattern",
+    default=None,
+    metavar="REGEX",
+    help="Regex with a named group `id` (optional: `file`) that finds the student id "
+    "in the names of loose files (an LMS bulk download) [default: where each LMS "
+    "writes it: Moodle `Full Name_12345_assignsubmission_file_x` (the number "
+    "before `_assignsubmission_`), Canvas `name_12345_67890_x`, `12345-x`].",
+)
+def grade(
+    submissions_dir,
+    out,
+    jobs,
+    seed,
+    lessons,
+    force,
+    timeout,
+    memory_mb,
+    disk_mb,
+    max_procs,
+    require_sandbox,
+    id_pattern,
+):
     """Grade every submission in SUBMISSIONS_DIR: one folder or .zip per student (with
     micrograd/ or the lesson notebooks), <id>.ipynb, an LMS bulk download of loose files, or an
     nbgrader course folder (its submitted/<student>/ folders)."""
     from grader.grading.commands import run_grade
 
-    run_grade(submissions_dir, out, jobs, seed, lessons, force, timeout=timeout,
-              memory_mb=memory_mb, disk_mb=disk_mb, max_procs=max_procs,
-              require_sandbox=require_sandbox, id_pattern=id_pattern)
+    run_grade(
+        submissions_dir,
+        out,
+        jobs,
+        seed,
+        lessons,
+        force,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        disk_mb=disk_mb,
+        max_procs=max_procs,
+        require_sandbox=require_sandbox,
+        id_pattern=id_pattern,
+    )
 
 
 @main.command()
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed [default: random].")
-@click.option("--lesson", "lessons", multiple=True, metavar="NAME",
-              help="Check only this lesson (repeatable) [default: all].")
+@click.option(
+    "--lesson",
+    "lessons",
+    multiple=True,
+    metavar="NAME",
+    help="Check only this lesson (repeatable) [default: all].",
+)
 def validate(seed, lessons):
     """Check that the reference solution scores 100 % and the student template 0 %."""
     from grader.grading.commands import run_validate
@@ -68,8 +140,11 @@ def validate(seed, lessons):
 
 
 @main.command()
-@click.option("--check", is_flag=True,
-              help="Write nothing; exit 1 and name every file that is stale, missing or extra.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 and name every file that is stale, missing or extra.",
+)
 def generate(check):
     """Build student_template/ and the nbgrader notebooks from solutions/ and assignments/."""
     from grader.generate.commands import run_generate
@@ -83,15 +158,30 @@ def export():
 
 
 @export.command("nbgrader")
-@click.argument("results", type=click.Path(exists=True, path_type=pathlib.Path),
-                metavar="OUT_DIR_OR_GRADEBOOK")
-@click.option("--to", "to", type=click.Path(dir_okay=False, path_type=pathlib.Path), default=None,
-              help="The CSV to write [default: grades.csv in OUT_DIR / next to the gradebook].")
-@click.option("--course", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path),
-              default=None, help="The nbgrader course folder: assignment names, students' names "
-                                 "and emails, due dates (gradebook.db), submission times.")
-@click.option("--lesson", "lessons", multiple=True, metavar="NAME",
-              help="Export only this lesson (repeatable) [default: every graded lesson].")
+@click.argument(
+    "results", type=click.Path(exists=True, path_type=pathlib.Path), metavar="OUT_DIR_OR_GRADEBOOK"
+)
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(dir_okay=False, path_type=pathlib.Path),
+    default=None,
+    help="The CSV to write [default: grades.csv in OUT_DIR / next to the gradebook].",
+)
+@click.option(
+    "--course",
+    type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path),
+    default=None,
+    help="The nbgrader course folder: assignment names, students' names "
+    "and emails, due dates (gradebook.db), submission times.",
+)
+@click.option(
+    "--lesson",
+    "lessons",
+    multiple=True,
+    metavar="NAME",
+    help="Export only this lesson (repeatable) [default: every graded lesson].",
+)
 def export_nbgrader(results, to, course, lessons):
     """Write nbgrader's grades.csv (one row per student per lesson) from OUT_DIR (the --out
     folder of `micrograder grade`) or its gradebook.csv."""

@@ -1,5 +1,6 @@
 """Atomic file writes: a reader (or a rerun after the grader was killed) sees either the old
 file or the complete new one, never a half-written file."""
+
 from __future__ import annotations
 
 import json

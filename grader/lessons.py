@@ -6,11 +6,12 @@ One definition serves the generator (which regions and notebook belong to a less
 (which files are modules, which notebook is which lesson) and the grader (points, time budget,
 which modules a lesson grades, which worker ops it has). `course()` loads it once per process;
 docs/adding-a-lesson.md lists the files a new lesson adds."""
+
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from grader.paths import ROOT
@@ -25,6 +26,7 @@ class LessonPart:
     """One part of a lesson (lesson.toml `[parts.<name>]`): what the student writes, worth
     `points` — the sum of the hidden checks marked `@pytest.mark.part("<name>")` — and the
     public tests (notebook cells) that exercise it, each with its nbgrader points."""
+
     name: str
     points: float
     public_tests: dict = field(hash=False)  # test name -> points; they add up to `points`
@@ -101,8 +103,10 @@ def load_lesson(folder: Path) -> Lesson:
     except tomllib.TOMLDecodeError as exc:
         raise LessonError(f"{path}: not valid TOML ({exc})") from None
     if "public_tests" in data:
-        raise LessonError(f"{path}: [public_tests] is gone: give each public test to a part "
-                          "([parts.<name>] public_tests = [...])")
+        raise LessonError(
+            f"{path}: [public_tests] is gone: give each public test to a part "
+            "([parts.<name>] public_tests = [...])"
+        )
     try:
         points = float(data.pop("points"))
         return Lesson(
@@ -136,14 +140,18 @@ def _parts(table, lesson_points: float, path: Path) -> tuple[LessonPart, ...]:
         part = _part(name, spec, f"{path}: [parts.{name}]")
         for test in part.public_tests:
             if test in owner:
-                raise LessonError(f"{path}: public test '{test}' is in two parts, "
-                                  f"'{owner[test]}' and '{name}' (put it in one)")
+                raise LessonError(
+                    f"{path}: public test '{test}' is in two parts, "
+                    f"'{owner[test]}' and '{name}' (put it in one)"
+                )
             owner[test] = name
         parts.append(part)
     total = sum(part.points for part in parts)
     if abs(total - lesson_points) > 1e-9:
-        raise LessonError(f"{path}: the parts' points add up to {total:g}, not the lesson's "
-                          f"`points` = {lesson_points:g}")
+        raise LessonError(
+            f"{path}: the parts' points add up to {total:g}, not the lesson's "
+            f"`points` = {lesson_points:g}"
+        )
     return tuple(parts)
 
 
@@ -153,16 +161,18 @@ def _part(name: str, spec, where: str) -> LessonPart:
         raise LessonError(f"{where} must be a table with `points` and `public_tests`")
     unknown = sorted(set(spec) - {"points", "public_tests", "about"})
     if unknown:
-        raise LessonError(f"{where}: unknown key(s) {', '.join(unknown)} "
-                          "(points, public_tests, about)")
+        raise LessonError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (points, public_tests, about)"
+        )
     points, tests = spec.get("points"), spec.get("public_tests")
     if not _number(points):
         raise LessonError(f"{where}: `points` must be a number >= 0")
     if not tests:
-        raise LessonError(f"{where} has no public test (public_tests = [\"test_...\"])")
+        raise LessonError(f'{where} has no public test (public_tests = ["test_..."])')
     tests = _public_test_points(tests, points, where)
-    return LessonPart(name, float(points), {t: float(v) for t, v in tests.items()},
-                      str(spec.get("about", "")))
+    return LessonPart(
+        name, float(points), {t: float(v) for t, v in tests.items()}, str(spec.get("about", ""))
+    )
 
 
 def _public_test_points(tests, points: float, where: str) -> dict:
@@ -172,25 +182,31 @@ def _public_test_points(tests, points: float, where: str) -> dict:
             raise LessonError(f"{where}: public_tests must name each test once")
         share = round(points / len(tests), 2)
         if abs(share * len(tests) - points) > 1e-9:
-            raise LessonError(f"{where}: {points:g} points do not split evenly among its "
-                              f"{len(tests)} public tests; give each its points "
-                              f"(public_tests = {{ test_a = 1.5, ... }})")
+            raise LessonError(
+                f"{where}: {points:g} points do not split evenly among its "
+                f"{len(tests)} public tests; give each its points "
+                f"(public_tests = {{ test_a = 1.5, ... }})"
+            )
         return {test: share for test in tests}
     if isinstance(tests, dict):
         if not all(_number(v) for v in tests.values()):
             raise LessonError(f"{where}: each public test's points must be a number >= 0")
         if abs(sum(tests.values()) - points) > 1e-9:
-            raise LessonError(f"{where}: its public tests' points add up to "
-                              f"{sum(tests.values()):g}, not the part's {points:g}")
+            raise LessonError(
+                f"{where}: its public tests' points add up to "
+                f"{sum(tests.values()):g}, not the part's {points:g}"
+            )
         return tests
-    raise LessonError(f"{where}: public_tests must be a list of test names or a table "
-                      "{ test = points }")
+    raise LessonError(
+        f"{where}: public_tests must be a list of test names or a table {{ test = points }}"
+    )
 
 
 @dataclass(frozen=True)
 class Course:
     """The lessons in course order (orders unique, each module in one lesson, every module in
     the reference package), and what follows from them."""
+
     root: Path
     lessons: tuple[Lesson, ...]
 
@@ -254,30 +270,41 @@ def _check_course(lessons: list[Lesson], reference: Path) -> None:
     for lesson in lessons:
         if lesson.order in order_of:
             other = order_of[lesson.order]
-            raise LessonError(f"{lesson.toml}: order {lesson.order} is also the order of lesson "
-                              f"'{other.id}' ({other.toml}); give each lesson its own order")
+            raise LessonError(
+                f"{lesson.toml}: order {lesson.order} is also the order of lesson "
+                f"'{other.id}' ({other.toml}); give each lesson its own order"
+            )
         order_of[lesson.order] = lesson
         for module in lesson.modules:
             if module in owner:
-                raise LessonError(f"{lesson.toml}: module '{module}' already belongs to lesson "
-                                  f"'{owner[module].id}'; list each module in one lesson only")
+                raise LessonError(
+                    f"{lesson.toml}: module '{module}' already belongs to lesson "
+                    f"'{owner[module].id}'; list each module in one lesson only"
+                )
             if not (reference / f"{module}.py").is_file():
-                raise LessonError(f"{lesson.toml}: no reference module {reference / module}.py; "
-                                  "write it (with ### BEGIN/END SOLUTION regions) or remove "
-                                  f"'{module}' from `modules`")
+                raise LessonError(
+                    f"{lesson.toml}: no reference module {reference / module}.py; "
+                    "write it (with ### BEGIN/END SOLUTION regions) or remove "
+                    f"'{module}' from `modules`"
+                )
             owner[module] = lesson
     for lesson in lessons:
         for module in lesson.worker_imports:
             if module not in owner or owner[module].order >= lesson.order:
-                raise LessonError(f"{lesson.toml}: worker_imports names '{module}', which is no "
-                                  "module of an earlier lesson; list only earlier lessons' modules")
+                raise LessonError(
+                    f"{lesson.toml}: worker_imports names '{module}', which is no "
+                    "module of an earlier lesson; list only earlier lessons' modules"
+                )
 
 
 def read_course(root: Path = ROOT) -> Course:
     """The course under `root` (assignments/, solutions/micrograd/), read from disk now."""
     folder = root / "assignments"
-    found = [p for p in sorted(folder.iterdir()) if (p / "lesson.toml").is_file()] \
-        if folder.is_dir() else []
+    found = (
+        [p for p in sorted(folder.iterdir()) if (p / "lesson.toml").is_file()]
+        if folder.is_dir()
+        else []
+    )
     if not found:
         raise LessonError(f"{folder}: no lessons (add assignments/<lesson>/lesson.toml)")
     lessons = sorted((load_lesson(p) for p in found), key=lambda lesson: lesson.order)
@@ -285,7 +312,7 @@ def read_course(root: Path = ROOT) -> Course:
     return Course(root, tuple(lessons))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached_course(root: Path) -> Course:
     return read_course(root)
 

@@ -12,6 +12,7 @@ Two things live here and nowhere else:
   markup escaped too) and `for_csv` (a spreadsheet shows it as text, never runs it as a
   formula).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,19 @@ GRADEBOOK = "gradebook.csv"
 RUN_FILE = "run.json"
 LOGS = ".logs"
 RECORDS = ".results"  # staff only, like LOGS: no submission folder starts with a dot
-RESERVED_SUFFIXES = (".csv", ".json", ".html", ".htm", ".log", ".txt", ".md", ".tmp", ".db",
-                     ".zip", ".lock")
+RESERVED_SUFFIXES = (
+    ".csv",
+    ".json",
+    ".html",
+    ".htm",
+    ".log",
+    ".txt",
+    ".md",
+    ".tmp",
+    ".db",
+    ".zip",
+    ".lock",
+)
 # A plain id is its own folder name: it starts with a letter or digit (so never `.`, `..`,
 # `.logs`, `_...` or `-...`), holds only these characters, and is not too long for a file name.
 PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
@@ -48,6 +60,7 @@ class UnsafeOutputPath(ValueError):
 
 # ---------------------------------------------------------------- escaping
 
+
 def _escape_char(ch: str) -> str:
     code = ord(ch)
     if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for a byte that is not UTF-8
@@ -59,8 +72,10 @@ def _escape_char(ch: str) -> str:
 
 def printable(text: str) -> str:
     """Free text with every control or invisible character shown as an escape."""
-    return "".join(_escape_char(ch) if unicodedata.category(ch) in HIDDEN_CATEGORIES else ch
-                   for ch in str(text))
+    return "".join(
+        _escape_char(ch) if unicodedata.category(ch) in HIDDEN_CATEGORIES else ch
+        for ch in str(text)
+    )
 
 
 def one_line(text: str, limit: int | None = None) -> str:
@@ -108,6 +123,7 @@ def from_csv(cell: str) -> str:
 
 
 # ---------------------------------------------------------------- the output layout
+
 
 def is_plain_id(sub_id: str) -> bool:
     return bool(PLAIN_ID.fullmatch(sub_id)) and not sub_id.lower().endswith(RESERVED_SUFFIXES)

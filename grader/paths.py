@@ -1,5 +1,6 @@
 """Where the course lives. The grader runs from a checkout (editable install), so every
 course folder is found relative to this package."""
+
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,6 +4,7 @@ The reference and a student's submission are both called `micrograd`; loading th
 `micrograd_reference` (its modules import each other relatively) lets trusted code compute
 expected values without ever claiming the name a student's package uses.
 """
+
 import importlib
 import importlib.util
 import sys
@@ -19,7 +20,9 @@ def load_reference() -> ModuleType:
     """The reference package, with every lesson module imported as an attribute."""
     if ALIAS not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            ALIAS, REFERENCE_PACKAGE / "__init__.py", submodule_search_locations=[str(REFERENCE_PACKAGE)]
+            ALIAS,
+            REFERENCE_PACKAGE / "__init__.py",
+            submodule_search_locations=[str(REFERENCE_PACKAGE)],
         )
         package = importlib.util.module_from_spec(spec)
         sys.modules[ALIAS] = package

@@ -18,6 +18,7 @@ notes included, so it lives in the staff-only `<out>/.results/` (grader/names.py
 is strict: anything not of FORMAT, malformed, or about other lessons raises RecordError, which
 callers read as "regrade".
 """
+
 from __future__ import annotations
 
 import json
@@ -70,8 +71,11 @@ class Check:
     @classmethod
     def from_dict(cls, raw) -> Check:
         check = cls(**_typed(cls, raw))
-        if check.outcome not in OUTCOMES or check.visibility not in VISIBILITIES \
-                or not 0.0 <= check.points <= check.max_points:
+        if (
+            check.outcome not in OUTCOMES
+            or check.visibility not in VISIBILITIES
+            or not 0.0 <= check.points <= check.max_points
+        ):
             raise RecordError(f"check {check.id!r} is malformed")
         return check
 
@@ -95,9 +99,12 @@ class LessonResult:
         return self.lesson.points
 
     def to_dict(self) -> dict:
-        return {"lesson": self.lesson.id, "max_points": self.lesson.points,
-                **_plain(self, skip=("lesson", "checks")),
-                "checks": [check.to_dict() for check in self.checks]}
+        return {
+            "lesson": self.lesson.id,
+            "max_points": self.lesson.points,
+            **_plain(self, skip=("lesson", "checks")),
+            "checks": [check.to_dict() for check in self.checks],
+        }
 
     @classmethod
     def from_dict(cls, raw, lessons: dict[str, Lesson]) -> LessonResult:
@@ -108,8 +115,11 @@ class LessonResult:
         checks = raw.get("checks")
         if not isinstance(checks, list):
             raise RecordError(f"lesson {lesson.id}: no list of checks")
-        result = cls(lesson, checks=[Check.from_dict(check) for check in checks],
-                     **_typed(cls, raw, skip=("lesson", "checks")))
+        result = cls(
+            lesson,
+            checks=[Check.from_dict(check) for check in checks],
+            **_typed(cls, raw, skip=("lesson", "checks")),
+        )
         if result.status not in STATUSES or any(c.lesson != lesson.id for c in result.checks):
             raise RecordError(f"lesson {lesson.id} is malformed")
         return result
@@ -151,8 +161,11 @@ class SubmissionResult:
 
     def to_dict(self) -> dict:
         """The record: FORMAT first, then everything (JSON types only)."""
-        return {"format": FORMAT, **_plain(self, skip=("lessons",)),
-                "lessons": [lesson.to_dict() for lesson in self.lessons]}
+        return {
+            "format": FORMAT,
+            **_plain(self, skip=("lessons",)),
+            "lessons": [lesson.to_dict() for lesson in self.lessons],
+        }
 
     @classmethod
     def from_dict(cls, raw, lessons: list[Lesson]) -> SubmissionResult:
@@ -181,26 +194,46 @@ def read_record(text: str, lessons: list[Lesson]) -> SubmissionResult:
 
 # ---------------------------------------------------------------- from the runner
 
-def from_runner(sub_id: str, data: dict, lessons: list[Lesson], *, seed: int,
-                execution_time: float, digest: str = "") -> SubmissionResult:
+
+def from_runner(
+    sub_id: str,
+    data: dict,
+    lessons: list[Lesson],
+    *,
+    seed: int,
+    execution_time: float,
+    digest: str = "",
+) -> SubmissionResult:
     """Read the runner's JSON. It is trusted, but a field of the wrong type must cost one
     submission its grade (as `crashed`), never the whole run: so parse defensively."""
     wanted = {lesson.id for lesson in lessons}
     checks = [c for c in map(_check, data.get("checks", [])) if c and c.lesson in wanted]
     reported = data.get("lessons") if isinstance(data.get("lessons"), dict) else {}
-    results = [_lesson(lesson, reported.get(lesson.id), checks_of(checks, lesson.id))
-               for lesson in lessons]
+    results = [
+        _lesson(lesson, reported.get(lesson.id), checks_of(checks, lesson.id)) for lesson in lessons
+    ]
     status, reason = overall_status(results)
     internal = _strings(data.get("internal_errors"))
     if internal:  # the student is not to blame; the teacher must see it in the gradebook
         reason = one_line(f"{reason}; " if reason else "") + one_line(
-            f"grader error in {len(internal)} check(s): {internal[0]}")
+            f"grader error in {len(internal)} check(s): {internal[0]}"
+        )
     limits = data.get("limits") if isinstance(data.get("limits"), dict) else {}
-    return SubmissionResult(sub_id, seed, status, reason, results, execution_time,
-                            digest, limits, suite_seconds=_number(data.get("seconds")),
-                            ignored=_strings(data.get("ignored")), internal_errors=internal,
-                            staff_notes=_strings(data.get("staff_notes")),
-                            inputs_key=str(data.get("inputs_key") or ""))
+    return SubmissionResult(
+        sub_id,
+        seed,
+        status,
+        reason,
+        results,
+        execution_time,
+        digest,
+        limits,
+        suite_seconds=_number(data.get("seconds")),
+        ignored=_strings(data.get("ignored")),
+        internal_errors=internal,
+        staff_notes=_strings(data.get("staff_notes")),
+        inputs_key=str(data.get("inputs_key") or ""),
+    )
 
 
 def checks_of(checks: list[Check], lesson_id: str) -> list[Check]:
@@ -211,15 +244,30 @@ def checks_of(checks: list[Check], lesson_id: str) -> list[Check]:
 def _lesson(lesson: Lesson, info, checks: list[Check]) -> LessonResult:
     """One lesson as the runner reported it (status and reason are the runner's)."""
     if not isinstance(info, dict) or info.get("status") not in STATUSES:
-        return LessonResult(lesson, "crashed", "the suite runner reported nothing for this "
-                            "lesson", checks)
+        return LessonResult(
+            lesson, "crashed", "the suite runner reported nothing for this lesson", checks
+        )
     restricted = info.get("restricted") if isinstance(info.get("restricted"), str) else ""
-    return LessonResult(lesson, info["status"], one_line(info.get("reason") or ""), checks,
-                        _number(info.get("seconds")), restricted)
+    return LessonResult(
+        lesson,
+        info["status"],
+        one_line(info.get("reason") or ""),
+        checks,
+        _number(info.get("seconds")),
+        restricted,
+    )
 
 
-def without_runner(sub_id: str, status: str, reason: str, lessons: list[Lesson], *, seed: int,
-                   execution_time: float = 0.0, digest: str = "") -> SubmissionResult:
+def without_runner(
+    sub_id: str,
+    status: str,
+    reason: str,
+    lessons: list[Lesson],
+    *,
+    seed: int,
+    execution_time: float = 0.0,
+    digest: str = "",
+) -> SubmissionResult:
     """A submission that produced no check results: every lesson scores 0 with the reason."""
     reason = one_line(reason)
     results = [LessonResult(lesson, status, reason) for lesson in lessons]
@@ -230,9 +278,13 @@ def overall_status(lessons: list[LessonResult]) -> tuple[str, str]:
     """Worst lesson status wins (timeout, then crashed); `invalid` only when no lesson was
     gradable. The reason names every lesson that was not graded normally."""
     troubled = [lesson for lesson in lessons if lesson.status != "graded"]
-    reason = one_line("; ".join(f"{lesson.lesson.id}: {lesson.status}"
-                                + (f" ({lesson.reason})" if lesson.reason else "")
-                                for lesson in troubled))
+    reason = one_line(
+        "; ".join(
+            f"{lesson.lesson.id}: {lesson.status}"
+            + (f" ({lesson.reason})" if lesson.reason else "")
+            for lesson in troubled
+        )
+    )
     if lessons and all(lesson.status == "invalid" for lesson in lessons):
         reasons = list(dict.fromkeys(lesson.reason for lesson in lessons))
         return "invalid", one_line("; ".join(reasons) if len(reasons) == 1 else reason)
@@ -249,12 +301,18 @@ def _check(raw) -> Check | None:
     max_points = max(_number(raw.get("max_points")), 0.0)
     points = min(max(_number(raw.get("points")), 0.0), max_points)
     visibility = raw.get("visibility") if raw.get("visibility") in VISIBILITIES else "visible"
-    return Check(id=str(raw.get("id", "")), lesson=raw["lesson"],
-                 name=str(raw.get("name") or raw.get("id") or "check"),
-                 points=points if outcome == "passed" or points < max_points else 0.0,
-                 max_points=max_points, outcome=outcome,
-                 message=str(raw.get("message") or ""), visibility=visibility,
-                 seconds=_number(raw.get("seconds")), restricted=raw.get("restricted") is True)
+    return Check(
+        id=str(raw.get("id", "")),
+        lesson=raw["lesson"],
+        name=str(raw.get("name") or raw.get("id") or "check"),
+        points=points if outcome == "passed" or points < max_points else 0.0,
+        max_points=max_points,
+        outcome=outcome,
+        message=str(raw.get("message") or ""),
+        visibility=visibility,
+        seconds=_number(raw.get("seconds")),
+        restricted=raw.get("restricted") is True,
+    )
 
 
 def _strings(value) -> list[str]:
@@ -270,11 +328,15 @@ def _number(value) -> float:
 
 # ---------------------------------------------------------------- the record's plain fields
 
+
 def _plain(obj, skip=()) -> dict:
     """A dataclass's fields of JSON types, copied (lists and dicts are not shared)."""
     copy = {"list[str]": list, "dict": dict}
-    return {f.name: copy.get(f.type, lambda v: v)(getattr(obj, f.name))
-            for f in fields(obj) if f.name not in skip}
+    return {
+        f.name: copy.get(f.type, lambda v: v)(getattr(obj, f.name))
+        for f in fields(obj)
+        if f.name not in skip
+    }
 
 
 def _typed(cls, raw, skip=()) -> dict:
@@ -282,18 +344,22 @@ def _typed(cls, raw, skip=()) -> dict:
     RecordError. The annotations are strings (`from __future__ import annotations`)."""
     if not isinstance(raw, dict):
         raise RecordError(f"a {cls.__name__} is not an object")
-    return {f.name: _value(raw.get(f.name), f.type, f.name)
-            for f in fields(cls) if f.name not in skip}
+    return {
+        f.name: _value(raw.get(f.name), f.type, f.name) for f in fields(cls) if f.name not in skip
+    }
 
 
 def _value(value, kind: str, name: str):
-    ok = {"str": lambda v: isinstance(v, str),
-          "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-          "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
-          and math.isfinite(v),
-          "bool": lambda v: isinstance(v, bool),
-          "dict": lambda v: isinstance(v, dict),
-          "list[str]": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v)}
+    ok = {
+        "str": lambda v: isinstance(v, str),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: (
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        ),
+        "bool": lambda v: isinstance(v, bool),
+        "dict": lambda v: isinstance(v, dict),
+        "list[str]": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+    }
     if not ok[kind](value):
         raise RecordError(f"{name}: not a {kind}")
     return float(value) if kind == "float" else value

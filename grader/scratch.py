@@ -12,6 +12,7 @@ tool that cannot fail on depth, and swept up after a grader that was killed.
   zombie). It cannot see owners in another PID namespace: graders in different containers need
   their own TMPDIR.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,14 +20,17 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 PREFIX = "micrograder-"
 OWNED = re.compile(rf"^{PREFIX}(?P<pid>\d+)-(?P<start>\d+)-")
-RM = ["rm", "-rf", "--one-file-system", "--"] if sys.platform.startswith("linux") \
+RM = (
+    ["rm", "-rf", "--one-file-system", "--"]
+    if sys.platform.startswith("linux")
     else ["rm", "-rf", "--"]
+)
 TOOL_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
 
 
@@ -57,8 +61,9 @@ def _exists(path: Path) -> bool:
 
 def _run(command: list[str], path: Path) -> str:
     """Run a coreutils command on `path`; returns its complaint ('' when it succeeded)."""
-    done = subprocess.run([*command, str(path)], stdin=subprocess.DEVNULL, capture_output=True,
-                          env=TOOL_ENV)
+    done = subprocess.run(
+        [*command, str(path)], stdin=subprocess.DEVNULL, capture_output=True, env=TOOL_ENV
+    )
     return "" if done.returncode == 0 else done.stderr.decode("utf-8", "replace").strip()[:300]
 
 
@@ -120,8 +125,9 @@ def stale_folders(parent: Path | None = None) -> list[Path]:
         owner = OWNED.match(entry.name)
         if owner is None or not entry.is_dir(follow_symlinks=False):
             continue
-        if _owner_uid(entry) == os.geteuid() and not owner_alive(int(owner["pid"]),
-                                                                 int(owner["start"])):
+        if _owner_uid(entry) == os.geteuid() and not owner_alive(
+            int(owner["pid"]), int(owner["start"])
+        ):
             stale.append(Path(entry.path))
     return sorted(stale)
 

@@ -1,4 +1,5 @@
 """Shared fixtures for the project's own tests."""
+
 import os
 import tempfile
 from pathlib import Path

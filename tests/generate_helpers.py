@@ -1,4 +1,5 @@
 """Helpers for the generator's tests: a throwaway copy of the course inputs."""
+
 import shutil
 from pathlib import Path
 

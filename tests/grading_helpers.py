@@ -4,6 +4,7 @@ JSON contract (docs/runner-contract.md) without running any suite, and submissio
 The fake runner reads what to do from `behaviour.json` inside the copied package, so each test
 submission states its own outcome; it appends one line per run to $FAKE_RUNNER_CALLS.
 """
+
 from __future__ import annotations
 
 import functools
@@ -12,7 +13,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-FAKE_RUNNER = r'''
+FAKE_RUNNER = r"""
 import argparse, json, os, sys, time
 from pathlib import Path
 
@@ -65,7 +66,7 @@ for lesson in lessons:
 Path(args.json).write_text(json.dumps({"seed": args.seed + behaviour.get("seed_shift", 0),
                                        "checks": checks, "lessons": summary,
                                        "limits": {"request_timeout": 5}}))
-'''
+"""
 
 
 def write_fake_runner(folder: Path) -> tuple[str, ...]:
@@ -84,8 +85,9 @@ def running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def make_submission(root: Path, sub_id: str, behaviour: dict | None = None,
-                    modules=("engine.py", "nn.py")) -> Path:
+def make_submission(
+    root: Path, sub_id: str, behaviour: dict | None = None, modules=("engine.py", "nn.py")
+) -> Path:
     package = Path(root) / sub_id / "micrograd"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -118,8 +120,7 @@ def fake_grade_options(tmp_path: Path, monkeypatch, default_lessons):
 
     calls = tmp_path / "calls.log"
     monkeypatch.setenv("FAKE_RUNNER_CALLS", str(calls))
-    monkeypatch.setenv("FAKE_RUNNER_POINTS",
-                       json.dumps(course().points))
+    monkeypatch.setenv("FAKE_RUNNER_POINTS", json.dumps(course().points))
     runner = write_fake_runner(tmp_path)
 
     def options(**kwargs):

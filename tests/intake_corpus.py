@@ -7,6 +7,7 @@ returns what a `grade --lesson derivatives` run of that folder must give.
 `Case.args` are extra `grade` options. Student packages other than the honest one are the
 student template (0 points), so a score taken from someone else's files would show.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,8 +60,7 @@ def notebook_json() -> dict:
 
 
 def solution_cells(nb: dict) -> list[dict]:
-    return [c for c in nb["cells"]
-            if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    return [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
 
 
 def zip_of(path: Path, entries: dict[str, bytes | str], compress=True) -> Path:
@@ -97,24 +97,44 @@ def remove_tree(root: Path) -> None:
 
 # ---------------------------------------------------------------- names
 
+
 def reserved_names(subs: Path) -> Case:
     for name in ("gradebook.csv", "run.json", "grades.csv", "_x", "feedback.html", "-rf"):
         stub(subs, name)
-    return Case({n: ("graded", "") for n in
-                 ("gradebook.csv", "run.json", "grades.csv", "_x", "feedback.html", "-rf")})
+    return Case(
+        {
+            n: ("graded", "")
+            for n in ("gradebook.csv", "run.json", "grades.csv", "_x", "feedback.html", "-rf")
+        }
+    )
 
 
 def control_names(subs: Path) -> Case:
     """Newlines, terminal escapes, rich markup, formulas; markup and forged lines in a zip
     entry (a name that reaches the reason: `/` is allowed there)."""
-    names = ["new\nline", "esc\x1b[31mred", "[bold]x", "[red]", "bell\x07", "bidi\u202eexe.py",
-             "=HYPERLINK(1)", "'=HYPERLINK(1)", "back\\x1bslash", "tab\tid",
-             "100 of 100 points\r(graded)"]
+    names = [
+        "new\nline",
+        "esc\x1b[31mred",
+        "[bold]x",
+        "[red]",
+        "bell\x07",
+        "bidi\u202eexe.py",
+        "=HYPERLINK(1)",
+        "'=HYPERLINK(1)",
+        "back\\x1bslash",
+        "tab\tid",
+        "100 of 100 points\r(graded)",
+    ]
     for name in names:
         stub(subs, name)
-    zip_of(subs / "forge.zip", {"micrograd/derivatives.py": "x = 1\n",
-                                "../[/red]\n100 / 100 points (graded)\nInstructor - regrade "
-                                "approved\x1b[2J.py": "x = 1\n"})
+    zip_of(
+        subs / "forge.zip",
+        {
+            "micrograd/derivatives.py": "x = 1\n",
+            "../[/red]\n100 / 100 points (graded)\nInstructor - regrade "
+            "approved\x1b[2J.py": "x = 1\n",
+        },
+    )
     rows = {n: ("graded", "") for n in names}
     rows["forge"] = ("invalid", "unsafe entry")
     for empty in ("void\x1b[2J\n[bold]", "[red]gone\x07"):  # rows in the problem table
@@ -128,19 +148,32 @@ def undecodable_names(subs: Path) -> Case:
     folder = Path(os.fsdecode(os.path.join(os.fsencode(subs), b"ren\xe9e")))
     package(folder / "micrograd")
     open(os.path.join(os.fsencode(folder / "micrograd"), b"not\xffutf8.py"), "w").close()
-    zip_of(subs / "zoe.zip", {"micrograd/derivatives.py": "x = 1\n",
-                              "micrograd/caf\u00e9 \u2603.py": "y = 2\n"})
-    return Case({os.fsdecode(b"caf\xe9"): ("graded", ""),
-                 os.fsdecode(b"ren\xe9e"): ("graded", ""), "zoe": ("graded", "")})
+    zip_of(
+        subs / "zoe.zip",
+        {"micrograd/derivatives.py": "x = 1\n", "micrograd/caf\u00e9 \u2603.py": "y = 2\n"},
+    )
+    return Case(
+        {
+            os.fsdecode(b"caf\xe9"): ("graded", ""),
+            os.fsdecode(b"ren\xe9e"): ("graded", ""),
+            "zoe": ("graded", ""),
+        }
+    )
 
 
 def dot_ids_from_a_pattern(subs: Path) -> Case:
     """An instructor's non-numeric --id-pattern finds `..`, `.`, blank and slashed ids."""
     for own in (".._engine.py", "._engine.py", " _engine.py", "ok_derivatives.py"):
         shutil.copy(TEMPLATE_PACKAGE / "engine.py", subs / f"x_{own}")
-    return Case({"..": ("invalid", "not a student id"), ".": ("invalid", "not a student id"),
-                 " ": ("invalid", "empty or blank"), "ok": ("graded", "")},
-                args=["--id-pattern", r"^x_(?P<id>[^_]*)_(?P<file>.+)$"])
+    return Case(
+        {
+            "..": ("invalid", "not a student id"),
+            ".": ("invalid", "not a student id"),
+            " ": ("invalid", "empty or blank"),
+            "ok": ("graded", ""),
+        },
+        args=["--id-pattern", r"^x_(?P<id>[^_]*)_(?P<file>.+)$"],
+    )
 
 
 def long_names(subs: Path) -> Case:
@@ -152,6 +185,7 @@ def long_names(subs: Path) -> Case:
 
 # ---------------------------------------------------------------- depth and bombs
 
+
 def deep_folder_chain(subs: Path) -> Case:
     package(subs / "deep" / "micrograd")
     (chain(subs / "deep", 1200) / "x.py").write_text("x = 1\n")
@@ -159,14 +193,18 @@ def deep_folder_chain(subs: Path) -> Case:
 
 
 def deep_zip(subs: Path) -> Case:
-    zip_of(subs / "zed.zip", {"micrograd/derivatives.py": "x = 1\n",
-                              "/".join(["d"] * 40) + "/x.py": "x = 1\n"})
+    zip_of(
+        subs / "zed.zip",
+        {"micrograd/derivatives.py": "x = 1\n", "/".join(["d"] * 40) + "/x.py": "x = 1\n"},
+    )
     return Case({"zed": ("invalid", "levels deep")})
 
 
 def zip_bomb(subs: Path) -> Case:
-    zip_of(subs / "bomb.zip", {"micrograd/derivatives.py": "x = 1\n",
-                               "micrograd/zeros.py": b"\0" * (100 * 2**20)})
+    zip_of(
+        subs / "bomb.zip",
+        {"micrograd/derivatives.py": "x = 1\n", "micrograd/zeros.py": b"\0" * (100 * 2**20)},
+    )
     return Case({"bomb": ("invalid", "more than 20 MB")})
 
 
@@ -175,7 +213,7 @@ def lying_zip(subs: Path) -> Case:
     path = zip_of(subs / "liar.zip", {"micrograd/derivatives.py": b"#" * (30 * 2**20)})
     data = bytearray(path.read_bytes())
     at = data.rfind(b"PK\x01\x02")  # central directory entry: uncompressed size at +24
-    data[at + 24: at + 28] = (10).to_bytes(4, "little")
+    data[at + 24 : at + 28] = (10).to_bytes(4, "little")
     path.write_bytes(bytes(data))
     return Case({"liar": ("invalid", "")})
 
@@ -183,8 +221,11 @@ def lying_zip(subs: Path) -> Case:
 def many_small_zips(subs: Path) -> Case:
     """One Canvas student's 40 zips, each well under the cap, together over it."""
     for n in range(40):
-        zip_of(subs / f"eve_666_{n}_part{n}.zip", {f"micrograd/blob{n}.py": os.urandom(2**20)},
-               compress=False)
+        zip_of(
+            subs / f"eve_666_{n}_part{n}.zip",
+            {f"micrograd/blob{n}.py": os.urandom(2**20)},
+            compress=False,
+        )
     return Case({"666": ("invalid", "more than 20 MB")})
 
 
@@ -203,6 +244,7 @@ def huge_sparse_file(subs: Path) -> Case:
 
 
 # ---------------------------------------------------------------- notebooks
+
 
 def notebook_cell_bomb(subs: Path) -> Case:
     """A 10 KB zip holding a 3 MB notebook whose solution cell is 1.5 million lines."""
@@ -234,8 +276,9 @@ def notebooks_at_the_caps(subs: Path) -> Case:
     """The worst a readable notebook may cost the trusted side: 19 MB of output text, and
     just under the cap on JSON objects; both are read (their outputs never are)."""
     text = notebook_json()
-    text["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                    "text": "x" * (19 * 2**20)}]
+    text["cells"][0]["outputs"] = [
+        {"output_type": "stream", "name": "stdout", "text": "x" * (19 * 2**20)}
+    ]
     objects = notebook_json()
     objects["metadata"]["junk"] = [{}] * 49_000
     for name, nb in (("bigtext", text), ("objects", objects)):
@@ -255,10 +298,24 @@ def odd_notebooks(subs: Path) -> Case:
         cell["id"] = ["unhashable"]
     surrogate = notebook_json()
     solution_cells(surrogate)[0]["source"] = "x = '\ud800'\n"
-    old = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [
-        {"cells": [{"cell_type": "code", "input": "x = 1", "outputs": [], "language": "python"}]}]}
-    for name, nb in (("oddmeta", odd), ("surrogate", surrogate), ("oldformat", old),
-                     ("alist", [1, 2, 3])):
+    old = {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {},
+        "worksheets": [
+            {
+                "cells": [
+                    {"cell_type": "code", "input": "x = 1", "outputs": [], "language": "python"}
+                ]
+            }
+        ],
+    }
+    for name, nb in (
+        ("oddmeta", odd),
+        ("surrogate", surrogate),
+        ("oldformat", old),
+        ("alist", [1, 2, 3]),
+    ):
         folder = package(subs / name / "micrograd")
         (folder.parent / "01_derivatives.ipynb").write_text(json.dumps(nb))
         cases[name] = ("graded", "")
@@ -271,27 +328,46 @@ def odd_notebooks(subs: Path) -> Case:
 
 # ---------------------------------------------------------------- LMS look-alikes
 
+
 def moodle_impersonation(subs: Path) -> Case:
     """Eve's display name is `Eve_22222`: her stub package must not be filed under 22222, and
     `Mary_Ann Lee` (an `_` and a space in her name) gets her own row."""
-    shutil.copy(REFERENCE_PACKAGE / "derivatives.py",
-                subs / "Victor Smith_22222_assignsubmission_file_derivatives.py")
-    shutil.copy(REFERENCE_PACKAGE / "derivatives.py",
-                subs / "Mary_Ann Lee_33333_assignsubmission_file_derivatives.py")
-    shutil.make_archive(str(subs / "Eve_22222_55555_assignsubmission_file_micrograd"), "zip",
-                        root_dir=TEMPLATE_PACKAGE.parent, base_dir="micrograd")
-    return Case({"22222": ("graded", ""), "33333": ("graded", ""), "55555": ("graded", "")},
-                points={"22222": 10.0, "33333": 10.0, "55555": 0.0})
+    shutil.copy(
+        REFERENCE_PACKAGE / "derivatives.py",
+        subs / "Victor Smith_22222_assignsubmission_file_derivatives.py",
+    )
+    shutil.copy(
+        REFERENCE_PACKAGE / "derivatives.py",
+        subs / "Mary_Ann Lee_33333_assignsubmission_file_derivatives.py",
+    )
+    shutil.make_archive(
+        str(subs / "Eve_22222_55555_assignsubmission_file_micrograd"),
+        "zip",
+        root_dir=TEMPLATE_PACKAGE.parent,
+        base_dir="micrograd",
+    )
+    return Case(
+        {"22222": ("graded", ""), "33333": ("graded", ""), "55555": ("graded", "")},
+        points={"22222": 10.0, "33333": 10.0, "55555": 0.0},
+    )
 
 
 def lms_conflict_and_ambiguity(subs: Path) -> Case:
-    shutil.make_archive(str(subs / "bob_123_1_micrograd"), "zip",
-                        root_dir=TEMPLATE_PACKAGE.parent, base_dir="micrograd")
+    shutil.make_archive(
+        str(subs / "bob_123_1_micrograd"),
+        "zip",
+        root_dir=TEMPLATE_PACKAGE.parent,
+        base_dir="micrograd",
+    )
     shutil.copy(REFERENCE_PACKAGE / "derivatives.py", subs / "bob_123_2_derivatives.py")
     twice = "A_1_assignsubmission_file_B_2_assignsubmission_file_derivatives.py"
     shutil.copy(REFERENCE_PACKAGE / "derivatives.py", subs / twice)
-    return Case({"123": ("invalid", "both a package"),
-                 Path(twice).stem: ("invalid", "names two student ids")})
+    return Case(
+        {
+            "123": ("invalid", "both a package"),
+            Path(twice).stem: ("invalid", "names two student ids"),
+        }
+    )
 
 
 def nbgrader_lookalike(subs: Path) -> Case:
@@ -302,6 +378,7 @@ def nbgrader_lookalike(subs: Path) -> Case:
 
 
 # ---------------------------------------------------------------- special files
+
 
 def special_files(subs: Path) -> Case:
     os.symlink(subs / HONEST, subs / "linked")
@@ -314,9 +391,14 @@ def special_files(subs: Path) -> Case:
     inner = package(subs / "mallory" / "micrograd")
     os.symlink(REFERENCE_PACKAGE / "derivatives.py", inner / "derivatives2.py")
     os.mkfifo(inner / "pipe.py")
-    rows = {"linked": ("invalid", "symbolic link"), "passwd": ("invalid", "not a regular file"),
-            "fifo": ("invalid", "not a regular file"), "777": ("invalid", "not a regular file"),
-            "sock": ("invalid", "not a regular file"), "mallory": ("graded", "")}
+    rows = {
+        "linked": ("invalid", "symbolic link"),
+        "passwd": ("invalid", "not a regular file"),
+        "fifo": ("invalid", "not a regular file"),
+        "777": ("invalid", "not a regular file"),
+        "sock": ("invalid", "not a regular file"),
+        "mallory": ("graded", ""),
+    }
     try:
         os.mknod(subs / "null", stat.S_IFCHR | 0o600, os.makedev(1, 3))
         rows["null"] = ("invalid", "not a regular file")
@@ -326,14 +408,33 @@ def special_files(subs: Path) -> Case:
 
 
 def traversal(subs: Path) -> Case:
-    zip_of(subs / "escape.zip", {"micrograd/derivatives.py": "x = 1\n",
-                                 "../../outside.py": "pwned\n"})
+    zip_of(
+        subs / "escape.zip", {"micrograd/derivatives.py": "x = 1\n", "../../outside.py": "pwned\n"}
+    )
     return Case({"escape": ("invalid", "unsafe entry")})
 
 
-CORPUS = [reserved_names, control_names, undecodable_names, dot_ids_from_a_pattern, long_names,
-          deep_folder_chain, deep_zip, zip_bomb, lying_zip, many_small_zips, many_files,
-          huge_sparse_file, notebook_cell_bomb, pathological_cells, json_bomb,
-          notebooks_at_the_caps, odd_notebooks,
-          moodle_impersonation, lms_conflict_and_ambiguity, nbgrader_lookalike, special_files,
-          traversal]
+CORPUS = [
+    reserved_names,
+    control_names,
+    undecodable_names,
+    dot_ids_from_a_pattern,
+    long_names,
+    deep_folder_chain,
+    deep_zip,
+    zip_bomb,
+    lying_zip,
+    many_small_zips,
+    many_files,
+    huge_sparse_file,
+    notebook_cell_bomb,
+    pathological_cells,
+    json_bomb,
+    notebooks_at_the_caps,
+    odd_notebooks,
+    moodle_impersonation,
+    lms_conflict_and_ambiguity,
+    nbgrader_lookalike,
+    special_files,
+    traversal,
+]

@@ -1,10 +1,11 @@
 """Build student notebooks for the notebook-submission tests: the generated template notebooks
 (student_template/notebooks/), left unfilled or filled with the reference solution's code taken
 from the nbgrader source notebooks (assignments/<lesson>/<lesson>.ipynb), cell by grade_id."""
+
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -17,14 +18,17 @@ def grade_id(cell) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _solutions(lesson: str) -> dict[str, str]:
     source = nbformat.read(ASSIGNMENTS / lesson / f"{lesson}.ipynb", as_version=4)
-    return {grade_id(c): c.source for c in source.cells
-            if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    return {
+        grade_id(c): c.source
+        for c in source.cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(lesson: str):
     name = notebooks.load_templates()[lesson].filename
     return nbformat.read(STUDENT_TEMPLATE / "notebooks" / name, as_version=4)

@@ -1,5 +1,6 @@
 """Helpers for tests/test_sandbox*.py and tests/test_suites_core*.py: submissions made from the
 reference with exact, checked text edits."""
+
 import shutil
 from pathlib import Path
 
@@ -8,8 +9,11 @@ from grader.paths import REFERENCE_PACKAGE
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def submission_from_reference(root: Path, edits: dict[str, list[tuple[str, str]]] | None = None,
-                              files: dict[str, str] | None = None) -> Path:
+def submission_from_reference(
+    root: Path,
+    edits: dict[str, list[tuple[str, str]]] | None = None,
+    files: dict[str, str] | None = None,
+) -> Path:
     """root/micrograd: a copy of the reference; each (old, new) edit must apply exactly once;
     `files` adds or replaces whole files (name -> text)."""
     package = Path(root) / "micrograd"

@@ -9,6 +9,7 @@ stub (it raises NotImplementedError when called, so `from .data import batches` 
 module still imports); a method answers AttributeError (a descriptor, so inherited methods such
 as zero_grad disappear too).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,25 +26,66 @@ from grader.paths import REFERENCE_PACKAGE
 
 pytestmark = pytest.mark.slow
 
-VALUE_METHODS = ("__add__", "__sub__", "__mul__", "__truediv__", "__pow__", "__neg__",
-                 "__radd__", "__rsub__", "__rmul__", "__rtruediv__", "tanh", "relu", "sigmoid",
-                 "exp", "log", "backward")
+VALUE_METHODS = (
+    "__add__",
+    "__sub__",
+    "__mul__",
+    "__truediv__",
+    "__pow__",
+    "__neg__",
+    "__radd__",
+    "__rsub__",
+    "__rmul__",
+    "__rtruediv__",
+    "tanh",
+    "relu",
+    "sigmoid",
+    "exp",
+    "log",
+    "backward",
+)
 API = [
-    "derivatives", "derivatives.numerical_derivative", "derivatives.numerical_gradient",
+    "derivatives",
+    "derivatives.numerical_derivative",
+    "derivatives.numerical_gradient",
     "derivatives.chain_rule",
-    "engine", "engine.Value", *(f"engine.Value.{m}" for m in VALUE_METHODS),
-    "nn", "nn.Module.zero_grad",
-    *(name for cls in ("Neuron", "Layer", "MLP")
-      for name in (f"nn.{cls}", f"nn.{cls}.parameters", f"nn.{cls}.__call__")),
-    "losses", "losses.mse_loss", "losses.hinge_loss", "losses.l2_regularization",
+    "engine",
+    "engine.Value",
+    *(f"engine.Value.{m}" for m in VALUE_METHODS),
+    "nn",
+    "nn.Module.zero_grad",
+    *(
+        name
+        for cls in ("Neuron", "Layer", "MLP")
+        for name in (f"nn.{cls}", f"nn.{cls}.parameters", f"nn.{cls}.__call__")
+    ),
+    "losses",
+    "losses.mse_loss",
+    "losses.hinge_loss",
+    "losses.l2_regularization",
     "losses.binary_cross_entropy",
-    "optim", *(name for cls in ("SGD", "Momentum", "Adam")
-               for name in (f"optim.{cls}", f"optim.{cls}.step", f"optim.{cls}.zero_grad")),
-    *(name for cls in ("StepLR", "ExponentialLR", "CosineAnnealingLR")
-      for name in (f"optim.{cls}", f"optim.{cls}.step")),
-    "optim.clip_grad_norm", "optim.clip_grad_value",
-    "data", "data.make_moons", "data.train_val_split", "data.batches",
-    "train", "train.accuracy", "train.History", "train.train", "train.benchmark_optimizers",
+    "optim",
+    *(
+        name
+        for cls in ("SGD", "Momentum", "Adam")
+        for name in (f"optim.{cls}", f"optim.{cls}.step", f"optim.{cls}.zero_grad")
+    ),
+    *(
+        name
+        for cls in ("StepLR", "ExponentialLR", "CosineAnnealingLR")
+        for name in (f"optim.{cls}", f"optim.{cls}.step")
+    ),
+    "optim.clip_grad_norm",
+    "optim.clip_grad_value",
+    "data",
+    "data.make_moons",
+    "data.train_val_split",
+    "data.batches",
+    "train",
+    "train.accuracy",
+    "train.History",
+    "train.train",
+    "train.benchmark_optimizers",
 ]
 # Deliberately not ablated (docs/hidden-suites.md says why): nn.Module.parameters — the base
 # class's `return []`, overridden by every model class, so no behaviour depends on it.
@@ -82,8 +124,12 @@ def covers(declared: str, name: str) -> bool:
     it (a method of a deleted class, anything of a deleted module), or anything inside a
     declared module (the whole-stack check declares modules). A declared class does not cover
     its methods: a check of SGD.step must not fail for want of SGD.zero_grad."""
-    return (declared == name or declared.startswith(name + ".")
-            or "." not in declared and name.startswith(declared + "."))
+    return (
+        declared == name
+        or declared.startswith(name + ".")
+        or "." not in declared
+        and name.startswith(declared + ".")
+    )
 
 
 def grade(name: str, folder: Path, slot: int) -> dict:
@@ -93,8 +139,21 @@ def grade(name: str, folder: Path, slot: int) -> dict:
     first = ORDER[LESSON_OF_MODULE[name.split(".")[0]]]
     lessons = [lid for lid, order in ORDER.items() if order >= first]  # earlier ones cannot change
     out = folder / "results.json"
-    argv = [sys.executable, "-m", "grader.suites", "--submission", str(package), "--seed", "3",
-            "--json", str(out), "--slot", str(slot), "--workdir", str(folder / "work")]
+    argv = [
+        sys.executable,
+        "-m",
+        "grader.suites",
+        "--submission",
+        str(package),
+        "--seed",
+        "3",
+        "--json",
+        str(out),
+        "--slot",
+        str(slot),
+        "--workdir",
+        str(folder / "work"),
+    ]
     for lesson in lessons:
         argv += ["--lesson", lesson]
     (folder / "work").mkdir()

@@ -2,6 +2,7 @@
 `stats` (mean and variance of plain numbers), is added by writing the files the doc lists and
 nothing else, generated, and graded: the reference earns its points, the template none. A
 lesson, module or file name still hard-coded somewhere in grader/ makes this test fail."""
+
 import os
 import re
 import shutil
@@ -41,7 +42,7 @@ def variance(xs):
 '''
 
 # Step 2: the lesson definition, its parts adding up to its points.
-LESSON_TOML = '''\
+LESSON_TOML = """\
 title = "Statistics"
 order = 7
 points = 4
@@ -57,7 +58,7 @@ public_tests = ["test_mean_by_hand"]
 about = "`variance`"
 points = 2
 public_tests = ["test_variance_by_hand"]
-'''
+"""
 
 # Step 3: the public tests.
 PUBLIC_TESTS = '''\
@@ -76,7 +77,7 @@ def test_variance_by_hand():
 '''
 
 # Step 4: the narrative.
-NOTEBOOK_TEMPLATE = '''\
+NOTEBOOK_TEMPLATE = """\
 %% markdown
 # Lesson {{ lesson.order }} — {{ lesson.title }}
 
@@ -86,7 +87,7 @@ Two numbers that summarise a list: where it lies and how far it spreads.
 %% module stats mean
 %% module stats variance
 {% include "_check_your_work.j2" %}
-'''
+"""
 
 # Step 5: the worker's requests.
 OPS_MODULE = '''\
@@ -153,8 +154,14 @@ def course_copy(tmp_path: Path) -> Path:
 def micrograder(root: Path, *args: str) -> subprocess.CompletedProcess:
     """`micrograder ARGS` of the copy: its own grader, which finds its own ROOT."""
     env = dict(os.environ, PYTHONPATH=str(root), COLUMNS="200")
-    return subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "grader.cli", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def validate_row(output: str, lesson: str) -> list[str]:
@@ -179,8 +186,12 @@ def seventh_lesson(tmp_path_factory):
 
 def test_generate_writes_the_lesson_files(seventh_lesson):
     root, generated = seventh_lesson
-    for rel in ("student_template/micrograd/stats.py", "student_template/notebooks/07_stats.ipynb",
-                "student_template/tests/test_07_stats.py", "assignments/stats/stats.ipynb"):
+    for rel in (
+        "student_template/micrograd/stats.py",
+        "student_template/notebooks/07_stats.ipynb",
+        "student_template/tests/test_07_stats.py",
+        "assignments/stats/stats.ipynb",
+    ):
         assert f"wrote: {rel}" in generated.stdout
     stub = (root / "student_template/micrograd/stats.py").read_text()
     assert "raise NotImplementedError()" in stub and "sum(xs) / len(xs)" not in stub
@@ -204,8 +215,9 @@ def test_the_new_lesson_is_graded_with_the_others(seventh_lesson):
     (subs / "ada").mkdir(parents=True)
     shutil.copy(root / "solutions/micrograd/stats.py", subs / "ada" / "stats.py")
     out = root.parent / "out"
-    result = micrograder(root, "grade", str(subs), "--out", str(out), "--lesson", "stats",
-                         "--seed", "7")
+    result = micrograder(
+        root, "grade", str(subs), "--out", str(out), "--lesson", "stats", "--seed", "7"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     gradebook = (out / "gradebook.csv").read_text().splitlines()
     header, row = gradebook[0].split(","), gradebook[1].split(",")

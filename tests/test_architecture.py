@@ -2,6 +2,7 @@
 ones inside functions): the code that runs inside the sandbox imports nothing but the standard
 library, no two parts of the grader import each other (directly or round a longer loop), and
 each layer imports only the layers below it (docs/architecture.md)."""
+
 from __future__ import annotations
 
 import ast
@@ -41,7 +42,9 @@ def part_of(module: str) -> str:
 def imports(path: Path) -> set[str]:
     """Every module `path` imports, relative imports resolved."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    package = (
+        module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    )
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -97,7 +100,7 @@ def test_no_import_cycle_between_parts():
     def visit(node: str, trail: list[str]) -> None:
         for nxt in sorted(graph.get(node, ())):
             if nxt in trail:
-                cycles.append(" -> ".join(trail[trail.index(nxt):] + [nxt]))
+                cycles.append(" -> ".join(trail[trail.index(nxt) :] + [nxt]))
             elif len(trail) < len(graph):
                 visit(nxt, trail + [nxt])
 
@@ -111,9 +114,12 @@ def test_each_part_imports_only_lower_layers():
     graph = part_graph()
     unplaced = sorted(set(graph) - set(layer_of))
     assert not unplaced, f"parts with no layer in LAYERS (add them): {unplaced}"
-    upward = [f"{part} (layer {layer_of[part]}) imports {other} (layer {layer_of[other]})"
-              for part, others in graph.items() for other in others
-              if layer_of[other] >= layer_of[part]]
+    upward = [
+        f"{part} (layer {layer_of[part]}) imports {other} (layer {layer_of[other]})"
+        for part, others in graph.items()
+        for other in others
+        if layer_of[other] >= layer_of[part]
+    ]
     assert not upward, "\n".join(sorted(upward))
 
 

@@ -1,16 +1,17 @@
 """`micrograder grade` / `validate` from the command line: one-line errors for user mistakes
 (never a traceback), and a run that records its seed and resumes with it."""
+
 import csv
 import functools
 import json
 
 import pytest
 from click.testing import CliRunner
+from grading_helpers import fake_executor, make_submission, write_fake_runner
 
 from grader.cli import main
 from grader.grading import commands
 from grader.lessons import load_lessons
-from grading_helpers import fake_executor, make_submission, write_fake_runner
 
 
 def invoke(*args):
@@ -70,10 +71,16 @@ def test_bad_jobs(tmp_path):
 
 @pytest.fixture
 def fake_runner(tmp_path, monkeypatch):
-    monkeypatch.setenv("FAKE_RUNNER_POINTS",
-                       json.dumps({l.id: l.points for l in load_lessons()}))
-    monkeypatch.setattr(commands, "GradeOptions", functools.partial(
-        commands.GradeOptions, executor=fake_executor(write_fake_runner(tmp_path))))
+    monkeypatch.setenv(
+        "FAKE_RUNNER_POINTS", json.dumps({lesson.id: lesson.points for lesson in load_lessons()})
+    )
+    monkeypatch.setattr(
+        commands,
+        "GradeOptions",
+        functools.partial(
+            commands.GradeOptions, executor=fake_executor(write_fake_runner(tmp_path))
+        ),
+    )
 
 
 def test_grade_prints_summary_records_the_seed_and_resumes_with_it(tmp_path, fake_runner):

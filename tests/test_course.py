@@ -1,10 +1,11 @@
 """The Course (grader/lessons.py): the one source of lessons, modules and file names, checked
 on load with one-line errors that name the lesson.toml."""
+
 import pytest
+from generate_helpers import course_copy
 
 from grader.lessons import LessonError, course, read_course
 from grader.paths import ROOT
-from generate_helpers import course_copy
 
 
 def test_the_course_is_read_once_per_process():
@@ -48,7 +49,8 @@ def test_earlier_modules_and_course_order():
     assert this.modules_before(last) == set(this.modules) - set(last.modules)
     assert this.modules_before(this.lessons[0]) == set()
     assert this.in_order(reversed(this.modules)) == sorted(
-        this.modules, key=lambda m: (this.owners[m].order, m))
+        this.modules, key=lambda m: (this.owners[m].order, m)
+    )
 
 
 def _load_error(root, lesson: str, old: str, new: str) -> str:
@@ -69,20 +71,29 @@ def test_two_lessons_with_one_order(tmp_path):
 
 
 def test_a_module_in_two_lessons(tmp_path):
-    message = _load_error(course_copy(tmp_path, False), "nn", 'modules = ["nn"]',
-                          'modules = ["nn", "engine"]')
+    message = _load_error(
+        course_copy(tmp_path, False), "nn", 'modules = ["nn"]', 'modules = ["nn", "engine"]'
+    )
     assert "module 'engine' already belongs to lesson 'value'" in message
 
 
 def test_a_module_without_a_reference_file(tmp_path):
-    message = _load_error(course_copy(tmp_path, False), "losses", 'modules = ["losses"]',
-                          'modules = ["losses", "metrics"]')
+    message = _load_error(
+        course_copy(tmp_path, False),
+        "losses",
+        'modules = ["losses"]',
+        'modules = ["losses", "metrics"]',
+    )
     assert "metrics.py" in message and "remove 'metrics' from `modules`" in message
 
 
 def test_worker_imports_name_earlier_modules_only(tmp_path):
-    message = _load_error(course_copy(tmp_path, False), "losses", 'worker_imports = ["engine"]',
-                          'worker_imports = ["optim"]')
+    message = _load_error(
+        course_copy(tmp_path, False),
+        "losses",
+        'worker_imports = ["engine"]',
+        'worker_imports = ["optim"]',
+    )
     assert "worker_imports names 'optim'" in message
 
 

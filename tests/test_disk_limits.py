@@ -6,6 +6,7 @@ What the hog sees inside decides its own answers: they are right only if every p
 write to said ENOSPC within the cap (or refused at once), so its score is the proof from inside;
 the test watches TMPDIR from outside while the run goes on.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,12 +22,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hostile import corpus, probe
 
 from grader import scratch
 from grader.cli import main
 from grader.paths import ROOT
 from grader.sandbox import jail
-from hostile import corpus, probe
 
 pytestmark = pytest.mark.slow
 DISK_MB = 48  # 12,288 files per tmpfs: room for the 10,000-deep chain
@@ -116,18 +117,19 @@ CAP_HELD, SEEN = _attack()
 print("hog:", CAP_HELD, SEEN, flush=True)  # staff-only capture, for debugging this test
 '''
 
-SABOTAGE_UNLESS_CAPPED = '''
+SABOTAGE_UNLESS_CAPPED = """
 
 from . import hog as _hog
 
 if not _hog.CAP_HELD:
-''' + textwrap.indent(corpus.WRONG_ANSWERS, "    ")
+""" + textwrap.indent(corpus.WRONG_ANSWERS, "    ")
 
 
 def hog(sub: Path) -> None:
     package = corpus.copy_reference(sub)
-    (package / "hog.py").write_text(HOG.format(cap=DISK_MB * jail.MiB,
-                                               files=DISK_MB * jail.MiB // jail.BYTES_PER_INODE))
+    (package / "hog.py").write_text(
+        HOG.format(cap=DISK_MB * jail.MiB, files=DISK_MB * jail.MiB // jail.BYTES_PER_INODE)
+    )
     corpus.append(package / "derivatives.py", SABOTAGE_UNLESS_CAPPED)
     corpus.append(package / "engine.py", "from . import hog as _hog\n")
 
@@ -138,8 +140,16 @@ def gradebook(out: Path) -> dict[str, dict]:
 
 
 def grade_command(subs: Path, out: Path, *extra: str) -> list[str]:
-    return probe.GRADE + [str(subs), "--out", str(out), "--seed", "7", "--require-sandbox",
-                          *[arg for lesson in LESSONS for arg in ("--lesson", lesson)], *extra]
+    return probe.GRADE + [
+        str(subs),
+        "--out",
+        str(out),
+        "--seed",
+        "7",
+        "--require-sandbox",
+        *[arg for lesson in LESSONS for arg in ("--lesson", lesson)],
+        *extra,
+    ]
 
 
 def env_with_tmpdir(tmpdir: Path) -> dict:
@@ -188,9 +198,14 @@ def test_a_disk_hog_is_capped_and_leaves_nothing(sandbox, tmp_path, tmpdir_of_th
     shutil.copytree(ROOT / "examples" / "submissions" / "alice", subs / "alice")
     hog(subs / "hog")
     watcher = Watcher(tmpdir_of_the_test)
-    proc = subprocess.run(grade_command(subs, out, "-j", "2", "--disk-mb", str(DISK_MB)),
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path,
-                          env=env_with_tmpdir(tmpdir_of_the_test))
+    proc = subprocess.run(
+        grade_command(subs, out, "-j", "2", "--disk-mb", str(DISK_MB)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env=env_with_tmpdir(tmpdir_of_the_test),
+    )
     largest = watcher.stop()
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert list(tmpdir_of_the_test.iterdir()) == []
@@ -202,26 +217,38 @@ def test_a_disk_hog_is_capped_and_leaves_nothing(sandbox, tmp_path, tmpdir_of_th
     assert f'"disk_size": {DISK_MB * jail.MiB}' in run
 
 
-def test_next_grade_removes_a_killed_graders_scratch_and_nothing_else(sandbox, tmp_path,
-                                                                      tmpdir_of_the_test):
+def test_next_grade_removes_a_killed_graders_scratch_and_nothing_else(
+    sandbox, tmp_path, tmpdir_of_the_test
+):
     subs, out = tmp_path / "subs", tmp_path / "out"
     corpus.honest(subs / "honest", None)
-    killed = subprocess.Popen(grade_command(subs, out), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, cwd=tmp_path,
-                              env=env_with_tmpdir(tmpdir_of_the_test))
+    killed = subprocess.Popen(
+        grade_command(subs, out),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+        env=env_with_tmpdir(tmpdir_of_the_test),
+    )
     left = wait_for_scratch(tmpdir_of_the_test, killed.pid)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
     assert all(folder.exists() for folder in left)
     alive = tmpdir_of_the_test / f"{scratch.PREFIX}{scratch.owner_tag()}-submission-0-keep"
-    foreign = [tmpdir_of_the_test / name for name in ("micrograder-notes", "pytest-of-someone",
-                                                      f"{scratch.PREFIX}1-2")]
+    foreign = [
+        tmpdir_of_the_test / name
+        for name in ("micrograder-notes", "pytest-of-someone", f"{scratch.PREFIX}1-2")
+    ]
     for folder in (alive, *foreign):
         folder.mkdir()
 
-    proc = subprocess.run(grade_command(subs, tmp_path / "out2"), capture_output=True,
-                          text=True, timeout=600, cwd=tmp_path,
-                          env=env_with_tmpdir(tmpdir_of_the_test))
+    proc = subprocess.run(
+        grade_command(subs, tmp_path / "out2"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env=env_with_tmpdir(tmpdir_of_the_test),
+    )
 
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "left behind by a grader that was killed" in proc.stderr
@@ -245,14 +272,16 @@ os.close(_fd)
 def test_without_the_sandbox_a_deep_chain_is_still_cleaned_up(tmp_path, memory_tmp, monkeypatch):
     """The loud fallback: the worker writes into a host folder of the grader's scratch, as
     the grading user; a 10,000-deep chain there must not stop the cleanup."""
-    monkeypatch.setattr(jail, "sandbox_status",
-                        lambda: jail.SandboxStatus(False, "no sandbox (test)"))
+    monkeypatch.setattr(
+        jail, "sandbox_status", lambda: jail.SandboxStatus(False, "no sandbox (test)")
+    )
     monkeypatch.setattr(tempfile, "tempdir", str(memory_tmp))  # the grader's TMPDIR
     subs, out = tmp_path / "subs", tmp_path / "out"
     package = corpus.copy_reference(subs / "chain")
     corpus.prepend(package / "derivatives.py", CHAIN_IN_CWD)
-    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--seed", "7",
-                                       "--lesson", "derivatives"])
+    result = CliRunner().invoke(
+        main, ["grade", str(subs), "--out", str(out), "--seed", "7", "--lesson", "derivatives"]
+    )
     assert result.exit_code == 0, result.output
     assert "WARNING" in result.stderr
     assert float(gradebook(out)["chain"]["total"]) == 10.0  # the chain was built, then graded

@@ -1,5 +1,6 @@
 """The executor seam itself: a LocalExecutor running a fake runner that speaks the runner's
 command line. Outcomes come back as data; cancel, timeouts and slots are the executor's."""
+
 from __future__ import annotations
 
 import json
@@ -9,13 +10,13 @@ from concurrent.futures import CancelledError
 from pathlib import Path
 
 import pytest
+from grading_helpers import running
 
 from grader.grading.executors import Job, LocalExecutor, unpack_package
 from grader.sandbox.jail import UIDS_PER_GRADER, Limits
-from grading_helpers import running
 
 # Does what the package's `behaviour.json` says, then reports what it was given, as JSON.
-SEAM_RUNNER = r'''
+SEAM_RUNNER = r"""
 import argparse, json, os, sys, time
 from pathlib import Path
 
@@ -36,7 +37,7 @@ if "exit" in behaviour:
 Path(args.json).write_text(json.dumps({
     "seed": args.seed, "checks": [], "lessons": args.lesson, "slot": args.slot,
     "limits": json.loads(args.limits), "workdir": args.workdir, "cwd": os.getcwd()}))
-'''
+"""
 
 
 @pytest.fixture
@@ -46,8 +47,9 @@ def runner(tmp_path):
     return (sys.executable, str(script))
 
 
-def job(tmp_path: Path, name: str, timeout: float = 30.0, limits: Limits = Limits(),
-        **behaviour) -> Job:
+def job(
+    tmp_path: Path, name: str, timeout: float = 30.0, limits: Limits = Limits(), **behaviour
+) -> Job:
     package = tmp_path / name / "micrograd"
     package.mkdir(parents=True)
     (package / "behaviour.json").write_text(json.dumps(behaviour))
@@ -73,8 +75,9 @@ def test_a_runner_without_results_is_crashed_with_its_log(tmp_path, runner):
 def test_a_slow_runner_becomes_timeout_and_is_killed(tmp_path, runner):
     pid_file = tmp_path / "slow.pid"
     with LocalExecutor(runner=runner) as executor:
-        outcome = executor.submit(job(tmp_path, "slow", timeout=0.5, sleep=60,
-                                      pid_file=str(pid_file))).result(timeout=30)
+        outcome = executor.submit(
+            job(tmp_path, "slow", timeout=0.5, sleep=60, pid_file=str(pid_file))
+        ).result(timeout=30)
     assert outcome.kind == "timeout" and "longer than" in outcome.detail
     assert 0.5 <= outcome.seconds < 5
     assert not running(int(pid_file.read_text()))

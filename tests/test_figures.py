@@ -1,5 +1,6 @@
 """grader/report/figures: every figure is standalone SVG with alt text that names its numbers,
 nothing external, all text escaped, the same bytes for the same input, and small."""
+
 import math
 import re
 import subprocess
@@ -22,9 +23,14 @@ SVG = f"{{{SVG_NS}}}"
 HOSTILE = '<script>alert("x")</script> & \\N'
 
 # c = a * b is the wrong node: a backward that doubles it (e.g. `grad = 2 * out.grad`).
-NODES = [["leaf", 2.0], ["leaf", -3.0], ["mul", 0, 1],
-         ["leaf", 0.5],  # d feeds nothing (random graphs have such nodes): its grad stays 0
-         ["tanh", 2], ["add", 4, ["num", 1.0]]]
+NODES = [
+    ["leaf", 2.0],
+    ["leaf", -3.0],
+    ["mul", 0, 1],
+    ["leaf", 0.5],  # d feeds nothing (random graphs have such nodes): its grad stays 0
+    ["tanh", 2],
+    ["add", 4, ["num", 1.0]],
+]
 WRONG = 2
 
 
@@ -78,8 +84,9 @@ ENGINES = ["dot", "plain"]
 
 
 def wrong_graph(engine, **kwargs):
-    return graph.graph_svg(NODES, data=DATA, expected=EXPECTED, got=GOT, highlight=WRONG,
-                           engine=engine, **kwargs)
+    return graph.graph_svg(
+        NODES, data=DATA, expected=EXPECTED, got=GOT, highlight=WRONG, engine=engine, **kwargs
+    )
 
 
 def test_dot_is_installed_for_the_graphviz_path():
@@ -102,8 +109,9 @@ def test_graph_highlights_the_wrong_node_with_expected_and_got(engine):
 def test_graph_alt_text_names_the_graph_and_the_numbers_at_the_wrong_node(engine):
     alt = alt_of(wrong_graph(engine, title="value/test_gradient[*]"))
     assert alt.startswith("value/test_gradient[*]: Computation graph of a = Value(2.0);")
-    assert (f"the node c = a * b has grad expected {fmt(EXPECTED[WRONG])}, "
-            f"got {fmt(GOT[WRONG])}") in alt
+    assert (
+        f"the node c = a * b has grad expected {fmt(EXPECTED[WRONG])}, got {fmt(GOT[WRONG])}"
+    ) in alt
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -112,8 +120,11 @@ def test_graph_draws_one_box_per_node_and_an_edge_per_operand(engine):
     for i in range(len(NODES)):
         assert node_group(svg, i) is not None
     edges = sum(len(graph.operands(node)) for node in NODES)
-    drawn = ([g for g in parse(svg).iter(f"{SVG}g") if g.get("class") == "edge"]
-             if engine == "dot" else list(parse(svg).iter(f"{SVG}line")))
+    drawn = (
+        [g for g in parse(svg).iter(f"{SVG}g") if g.get("class") == "edge"]
+        if engine == "dot"
+        else list(parse(svg).iter(f"{SVG}line"))
+    )
     assert len(drawn) == edges == 4
 
 
@@ -122,11 +133,11 @@ def test_graph_is_self_contained_deterministic_and_small(engine):
     svg = wrong_graph(engine)
     assert_self_contained(svg)
     assert svg == wrong_graph(engine)
-    chain = [["leaf", 0.5]] + [["tanh", i] if i % 2 else ["mul", i, ["num", 1.5]]
-                               for i in range(16)]
+    chain = [["leaf", 0.5]] + [
+        ["tanh", i] if i % 2 else ["mul", i, ["num", 1.5]] for i in range(16)
+    ]
     data, grads = reference_run(chain)
-    big = graph.graph_svg(chain, data=data, expected=grads, got=grads, highlight=3,
-                          engine=engine)
+    big = graph.graph_svg(chain, data=data, expected=grads, got=grads, highlight=3, engine=engine)
     assert len(big.encode()) < 30_000
 
 
@@ -143,8 +154,14 @@ def test_graph_text_is_escaped_data(engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_restricted_check_shows_the_relation_never_a_value(engine):
-    svg = graph.graph_svg(NODES, data=DATA, expected=EXPECTED, relation="has the wrong sign",
-                          highlight=WRONG, engine=engine)
+    svg = graph.graph_svg(
+        NODES,
+        data=DATA,
+        expected=EXPECTED,
+        relation="has the wrong sign",
+        highlight=WRONG,
+        engine=engine,
+    )
     verdict = f"grad expected {fmt(EXPECTED[WRONG])}; your value has the wrong sign"
     assert verdict in texts(node_group(svg, WRONG)) and verdict in alt_of(svg)
     assert "got" not in svg
@@ -179,25 +196,39 @@ def test_graph_rejects_inputs_that_do_not_fit_the_spec():
 
 
 def test_graph_text_is_a_tree_from_the_output_with_the_wrong_node_marked():
-    lines = graph.graph_text(NODES, data=DATA, expected=EXPECTED, got=GOT,
-                             highlight=WRONG).splitlines()
+    lines = graph.graph_text(
+        NODES, data=DATA, expected=EXPECTED, got=GOT, highlight=WRONG
+    ).splitlines()
     starts = [line.split(" | ")[0] for line in lines]
-    assert starts == ["f = e + 1.0", "    e = c.tanh()", "        c = a * b",
-                      "            a = Value(2.0)", "            b = Value(-3.0)",
-                      "d = Value(0.5)"]
+    assert starts == [
+        "f = e + 1.0",
+        "    e = c.tanh()",
+        "        c = a * b",
+        "            a = Value(2.0)",
+        "            b = Value(-3.0)",
+        "d = Value(0.5)",
+    ]
     marked = [line for line in lines if "<--" in line]
-    assert marked == [(f"        c = a * b | data {short(DATA[WRONG])} | grad expected "
-                       f"{fmt(EXPECTED[WRONG])}, got {fmt(GOT[WRONG])}   <-- wrong")]
+    assert marked == [
+        (
+            f"        c = a * b | data {short(DATA[WRONG])} | grad expected "
+            f"{fmt(EXPECTED[WRONG])}, got {fmt(GOT[WRONG])}   <-- wrong"
+        )
+    ]
     assert lines[3].endswith(f"| data {short(DATA[0])} | grad {short(EXPECTED[0])}")
 
 
 def test_graph_text_shows_a_node_used_twice_once():
     nodes = [["leaf", 1.5], ["mul", 0, 0], ["add", 1, 0]]
-    assert graph.graph_text(nodes).splitlines() == ["c = b + a", "    b = a * a",
-                                                    "        a = Value(1.5)"]
+    assert graph.graph_text(nodes).splitlines() == [
+        "c = b + a",
+        "    b = a * a",
+        "        a = Value(1.5)",
+    ]
 
 
 # --- lesson 6 plots ------------------------------------------------------------------------------
+
 
 def history(start, rate, bump=0.0, epochs=12):
     """Loss curves shaped like a run: falling, validation turning up after epoch 8 by `bump`."""
@@ -207,9 +238,16 @@ def history(start, rate, bump=0.0, epochs=12):
 
 
 STUDENT, REFERENCE = history(1.0, 0.3, bump=0.02), history(0.9, 0.4)
-ROWS = [{"optimizer": name, "final_train_loss": 0.5 / k, "final_val_loss": 0.55 / k,
-         "best_val_loss": 0.52 / k, "best_epoch": 10 + k} for k, name in
-        enumerate(("SGD", "Momentum", "Adam"), start=1)]
+ROWS = [
+    {
+        "optimizer": name,
+        "final_train_loss": 0.5 / k,
+        "final_val_loss": 0.55 / k,
+        "best_val_loss": 0.52 / k,
+        "best_epoch": 10 + k,
+    }
+    for k, name in enumerate(("SGD", "Momentum", "Adam"), start=1)
+]
 
 
 def moons_boundary(n=200):
@@ -242,9 +280,11 @@ def test_loss_curves_alt_text_states_both_runs():
     best_epoch = val.index(min(val))
     assert 0 < best_epoch < len(val) - 1  # the bump makes the last epoch not the best
     assert f"{len(val)} epochs" in alt
-    assert (f"Your model: train loss {short(STUDENT['train_loss'][0])} → "
-            f"{short(STUDENT['train_loss'][-1])}, validation loss {short(val[0])} → "
-            f"{short(val[-1])} (best {short(min(val))} at epoch {best_epoch})") in alt
+    assert (
+        f"Your model: train loss {short(STUDENT['train_loss'][0])} → "
+        f"{short(STUDENT['train_loss'][-1])}, validation loss {short(val[0])} → "
+        f"{short(val[-1])} (best {short(min(val))} at epoch {best_epoch})"
+    ) in alt
     assert f"the reference: train loss {short(REFERENCE['train_loss'][0])}" in alt
 
 
@@ -269,8 +309,9 @@ def test_the_grid_covers_the_points_with_a_margin():
         assert grid[0] <= low - pad and grid[-1] >= high + pad
     short_xs = [x for x in xs if x <= max(p[0] for p in points)]  # the notebook's mistake
     with pytest.raises(ValueError, match="cover"):
-        plots.decision_boundary_svg([row[:len(short_xs)] for row in scores], short_xs, ys,
-                                    points, labels)
+        plots.decision_boundary_svg(
+            [row[: len(short_xs)] for row in scores], short_xs, ys, points, labels
+        )
     with pytest.raises(ValueError, match="rows"):
         plots.decision_boundary_svg(scores[1:], xs, ys, points, labels)
 
@@ -283,8 +324,9 @@ def test_decision_boundary_alt_text_and_axes():
     alt = alt_of(svg)
     assert f"{len(xs)} × {len(ys)} grid from x = {short(xs[0])} to {short(xs[-1])}" in alt
     assert f"(+1 on {share:.0f} % of it)" in alt
-    assert (f"{len(points)} points ({labels.count(1)} labelled +1, "
-            f"{labels.count(-1)} labelled −1)") in alt
+    assert (
+        f"{len(points)} points ({labels.count(1)} labelled +1, {labels.count(-1)} labelled −1)"
+    ) in alt
     assert "label +1" in texts(parse(svg)) and "label -1" in texts(parse(svg))
 
 
@@ -296,21 +338,28 @@ def test_decision_boundary_of_a_model_that_says_one_class_everywhere():
 
 def test_benchmark_table_is_the_seed_projects_columns():
     table = plots.benchmark_table(ROWS)
-    assert [list(row) for row in table] == [["optimizer", "final train loss", "final val loss",
-                                             "best val loss", "best epoch"]] * len(ROWS)
+    assert [list(row) for row in table] == [
+        ["optimizer", "final train loss", "final val loss", "best val loss", "best epoch"]
+    ] * len(ROWS)
     adam = ROWS[2]
-    assert table[2] == {"optimizer": "Adam", "final train loss": short(adam["final_train_loss"]),
-                        "final val loss": short(adam["final_val_loss"]),
-                        "best val loss": short(adam["best_val_loss"]), "best epoch": "13"}
+    assert table[2] == {
+        "optimizer": "Adam",
+        "final train loss": short(adam["final_train_loss"]),
+        "final val loss": short(adam["final_val_loss"]),
+        "best val loss": short(adam["best_val_loss"]),
+        "best epoch": "13",
+    }
 
 
 def test_benchmark_plot_names_every_optimizer_and_its_numbers():
     svg = plots.benchmark_svg(ROWS)
     alt = alt_of(svg)
     for row in ROWS:
-        assert (f"{row['optimizer']}: final train loss {short(row['final_train_loss'])}, "
-                f"final val loss {short(row['final_val_loss'])}, best val loss "
-                f"{short(row['best_val_loss'])} at epoch {row['best_epoch']}") in alt
+        assert (
+            f"{row['optimizer']}: final train loss {short(row['final_train_loss'])}, "
+            f"final val loss {short(row['final_val_loss'])}, best val loss "
+            f"{short(row['best_val_loss'])} at epoch {row['best_epoch']}"
+        ) in alt
         assert f"(best epoch {row['best_epoch']})" in texts(parse(svg))
 
 

@@ -1,15 +1,15 @@
 """`micrograder generate`: deterministic, idempotent, --check catches edits, clear errors."""
+
 import functools
 
 import nbformat
 import pytest
 from click.testing import CliRunner
+from generate_helpers import course_copy
 
 from grader import cli
-from grader.generate import GenerateError, build, check, write
-from grader.generate import commands
+from grader.generate import GenerateError, build, check, commands, write
 from grader.generate.course import owned_files
-from generate_helpers import course_copy
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +105,12 @@ def _edit_parts(tmp_path, lesson, old, new):
 
 
 def test_parts_that_do_not_add_up(tmp_path):
-    message = _edit_parts(tmp_path, "losses", "points = 2.5\npublic_tests = [\"test_mse_by_hand\"]",
-                          "points = 3.5\npublic_tests = [\"test_mse_by_hand\"]")
+    message = _edit_parts(
+        tmp_path,
+        "losses",
+        'points = 2.5\npublic_tests = ["test_mse_by_hand"]',
+        'points = 3.5\npublic_tests = ["test_mse_by_hand"]',
+    )
     assert "parts' points add up to 11" in message and "`points` = 10" in message
 
 
@@ -119,42 +123,66 @@ def test_a_public_test_in_no_part(tmp_path):
 
 
 def test_a_public_test_in_two_parts(tmp_path):
-    message = _edit_parts(tmp_path, "optim", 'public_tests = ["test_sgd_step"]',
-                          'public_tests = ["test_sgd_step", "test_clipping"]')
+    message = _edit_parts(
+        tmp_path,
+        "optim",
+        'public_tests = ["test_sgd_step"]',
+        'public_tests = ["test_sgd_step", "test_clipping"]',
+    )
     assert "'test_clipping' is in two parts, 'sgd' and 'clipping'" in message
 
 
 def test_a_part_without_public_tests(tmp_path):
-    message = _edit_parts(tmp_path, "optim", 'public_tests = ["test_clipping"]', "public_tests = []")
+    message = _edit_parts(
+        tmp_path, "optim", 'public_tests = ["test_clipping"]', "public_tests = []"
+    )
     assert "[parts.clipping] has no public test" in message
 
 
 def test_a_part_naming_a_test_that_does_not_exist(tmp_path):
-    message = _edit_parts(tmp_path, "optim", 'public_tests = ["test_clipping"]',
-                          'public_tests = ["test_no_such_test"]')
+    message = _edit_parts(
+        tmp_path,
+        "optim",
+        'public_tests = ["test_clipping"]',
+        'public_tests = ["test_no_such_test"]',
+    )
     assert "[parts.clipping] names public test 'test_no_such_test'" in message
 
 
 def test_a_part_split_by_hand_must_add_up(tmp_path):
-    message = _edit_parts(tmp_path, "value", 'public_tests = ["test_forward_of_worked_example", '
-                          '"test_backward_of_worked_example"]', "public_tests = { "
-                          "test_forward_of_worked_example = 5, test_backward_of_worked_example = 6 }")
+    message = _edit_parts(
+        tmp_path,
+        "value",
+        'public_tests = ["test_forward_of_worked_example", "test_backward_of_worked_example"]',
+        "public_tests = { "
+        "test_forward_of_worked_example = 5, test_backward_of_worked_example = 6 }",
+    )
     assert "[parts.arithmetic]: its public tests' points add up to 11, not the part's 12" in message
 
 
 def test_the_old_public_tests_table_is_refused(tmp_path):
-    message = _edit_parts(tmp_path, "nn", "[parts.neuron]", "[public_tests]\ntest_x = 1\n\n[parts.neuron]")
+    message = _edit_parts(
+        tmp_path, "nn", "[parts.neuron]", "[public_tests]\ntest_x = 1\n\n[parts.neuron]"
+    )
     assert "[public_tests] is gone" in message
 
 
 def test_a_part_split_by_hand_sets_the_cells_points(tmp_path):
     root = course_copy(tmp_path, with_outputs=False)
     path = root / "assignments/value/lesson.toml"
-    path.write_text(path.read_text().replace(
-        'public_tests = ["test_forward_of_worked_example", "test_backward_of_worked_example"]',
-        "public_tests = { test_forward_of_worked_example = 4.5, test_backward_of_worked_example = 7.5 }"))
+    path.write_text(
+        path.read_text().replace(
+            'public_tests = ["test_forward_of_worked_example", "test_backward_of_worked_example"]',
+            "public_tests = { test_forward_of_worked_example = 4.5, "
+            "test_backward_of_worked_example = 7.5 }",
+        )
+    )
     nb = nbformat.reads(build(root)["assignments/value/value.ipynb"].decode(), as_version=4)
-    points = {c.id: c.metadata.nbgrader["points"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    points = {
+        c.id: c.metadata.nbgrader["points"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
     assert points["value-test_forward_of_worked_example"] == 4.5
     assert points["value-test_backward_of_worked_example"] == 7.5
     assert points["value-test_tanh_neuron"] == 2
@@ -182,7 +210,9 @@ def test_a_module_part_missing_from_the_notebook(tmp_path):
 def test_a_lesson_module_without_solution_regions(tmp_path):
     root = course_copy(tmp_path, with_outputs=False)
     path = root / "solutions/micrograd/losses.py"
-    path.write_text(path.read_text().replace("### BEGIN SOLUTION\n", "").replace("### END SOLUTION\n", ""))
+    path.write_text(
+        path.read_text().replace("### BEGIN SOLUTION\n", "").replace("### END SOLUTION\n", "")
+    )
     assert "losses.py: no '### BEGIN SOLUTION' region" in _one_line_error(root)
 
 
@@ -197,5 +227,7 @@ def test_an_unclosed_solution_region(tmp_path):
 def test_public_tests_may_not_import_the_grader(tmp_path):
     root = course_copy(tmp_path, with_outputs=False)
     path = root / "assignments/nn/test_nn.py"
-    path.write_text(path.read_text().replace("import random\n", "import random\nfrom grader import paths\n"))
+    path.write_text(
+        path.read_text().replace("import random\n", "import random\nfrom grader import paths\n")
+    )
     assert "must not import the grader" in _one_line_error(root)

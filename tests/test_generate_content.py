@@ -1,5 +1,6 @@
 """What `generate` produces: stubs by nbgrader's rule, notebooks that are the modules, valid
 nbgrader metadata, and nothing of the reference or the hidden suites in the template."""
+
 import ast
 import json
 import re
@@ -14,7 +15,9 @@ from grader.lessons import load_lessons
 from grader.paths import ASSIGNMENTS, REFERENCE_PACKAGE, ROOT, STUDENT_TEMPLATE
 
 LESSONS = load_lessons()
-TEMPLATE_FILES = sorted(p for p in STUDENT_TEMPLATE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+TEMPLATE_FILES = sorted(
+    p for p in STUDENT_TEMPLATE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+)
 
 
 def template_text() -> str:
@@ -31,10 +34,20 @@ def test_template_modules_are_stubbed_at_every_region(lesson):
         reference = (REFERENCE_PACKAGE / f"{module}.py").read_text()
         stub = (STUDENT_TEMPLATE / "micrograd" / f"{module}.py").read_text()
         assert "SOLUTION" not in stub
-        assert stub.count("raise NotImplementedError()") == _regions(reference) + reference.count("raise NotImplementedError()")
+        assert stub.count("raise NotImplementedError()") == _regions(reference) + reference.count(
+            "raise NotImplementedError()"
+        )
         # every stub sits at the indentation of the region it replaces
-        begins = [line[: len(line) - len(line.lstrip())] for line in reference.splitlines() if BEGIN in line]
-        stubs = [line[: len(line) - len(line.lstrip())] for line in stub.splitlines() if line.strip() == "# YOUR CODE HERE"]
+        begins = [
+            line[: len(line) - len(line.lstrip())]
+            for line in reference.splitlines()
+            if BEGIN in line
+        ]
+        stubs = [
+            line[: len(line) - len(line.lstrip())]
+            for line in stub.splitlines()
+            if line.strip() == "# YOUR CODE HERE"
+        ]
         assert stubs == begins
         ast.parse(stub)  # still a valid module, so every public test can import it
 
@@ -42,7 +55,9 @@ def test_template_modules_are_stubbed_at_every_region(lesson):
 def test_template_package_init_imports_nothing_and_viz_is_given_whole():
     init = ast.parse((STUDENT_TEMPLATE / "micrograd/__init__.py").read_text())
     assert not [n for n in init.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    assert (STUDENT_TEMPLATE / "micrograd/viz.py").read_bytes() == (REFERENCE_PACKAGE / "viz.py").read_bytes()
+    assert (STUDENT_TEMPLATE / "micrograd/viz.py").read_bytes() == (
+        REFERENCE_PACKAGE / "viz.py"
+    ).read_bytes()
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
@@ -51,7 +66,10 @@ def test_notebook_module_cells_join_to_the_modules(lesson):
     student = nbformat.read(STUDENT_TEMPLATE / "notebooks" / lesson.notebook_name, as_version=4)
     for module in lesson.modules:
         assert module_source(source, module) == (REFERENCE_PACKAGE / f"{module}.py").read_text()
-        assert module_source(student, module) == (STUDENT_TEMPLATE / "micrograd" / f"{module}.py").read_text()
+        assert (
+            module_source(student, module)
+            == (STUDENT_TEMPLATE / "micrograd" / f"{module}.py").read_text()
+        )
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
@@ -83,8 +101,15 @@ def test_grade_ids_are_stable_names():
     for lesson in LESSONS:
         nb = nbformat.read(ASSIGNMENTS / lesson.id / f"{lesson.id}.ipynb", as_version=4)
         ids |= {c.metadata.nbgrader["grade_id"] for c in nb.cells if "nbgrader" in c.metadata}
-    assert {"engine-Value", "optim-Adam", "derivatives-header", "nn-MLP", "data-make_moons",
-            "train-train", "value-test_tanh_neuron"} <= ids
+    assert {
+        "engine-Value",
+        "optim-Adam",
+        "derivatives-header",
+        "nn-MLP",
+        "data-make_moons",
+        "train-train",
+        "value-test_tanh_neuron",
+    } <= ids
 
 
 def test_student_notebooks_have_no_solutions_and_checksums():
@@ -106,7 +131,9 @@ def _significant(line: str) -> bool:
 
 def test_no_reference_solution_line_in_the_template():
     text = template_text()
-    given = "\n".join(p.read_text() for p in REFERENCE_PACKAGE.glob("*.py") if BEGIN not in p.read_text())
+    given = "\n".join(
+        p.read_text() for p in REFERENCE_PACKAGE.glob("*.py") if BEGIN not in p.read_text()
+    )
     leaked = []
     for path in sorted(REFERENCE_PACKAGE.glob("*.py")):
         for line in solution_lines(path.read_text()):
@@ -114,21 +141,28 @@ def test_no_reference_solution_line_in_the_template():
                 leaked.append(f"{path.name}: {line}")
     assert leaked == []
     # the check itself can fail: a solution line would be found if it were there
-    assert any(_significant(line) for line in solution_lines((REFERENCE_PACKAGE / "engine.py").read_text()))
+    assert any(
+        _significant(line) for line in solution_lines((REFERENCE_PACKAGE / "engine.py").read_text())
+    )
 
 
 def test_no_hidden_suite_text_in_the_template():
     text = template_text()
     # Lesson assembly lives beside the suites but holds no check (it shares an ast idiom,
     # `isinstance(node, ast.Import)`, with the template's own conftest).
-    suite_files = sorted(p for p in (ROOT / "grader" / "suites").rglob("*.py")
-                         if p.name != "assemble.py")
+    suite_files = sorted(
+        p for p in (ROOT / "grader" / "suites").rglob("*.py") if p.name != "assemble.py"
+    )
     assert suite_files
     leaked = []
     for path in suite_files:
         for line in path.read_text().splitlines():
             line = line.strip()
-            if len(line) >= 30 and not line.startswith(("import ", "from ", "#", '"""')) and line in text:
+            if (
+                len(line) >= 30
+                and not line.startswith(("import ", "from ", "#", '"""'))
+                and line in text
+            ):
                 leaked.append(f"{path.name}: {line}")
     assert leaked == []
     assert not list(STUDENT_TEMPLATE.rglob("*suite*"))
@@ -157,8 +191,11 @@ def test_the_standard_library_rule_is_stated_in_the_readme_and_lesson_1():
     README and lesson 1's notebook say so (and name numpy, the usual culprit)."""
     first = min(LESSONS, key=lambda lesson: lesson.order)
     notebook = nbformat.read(STUDENT_TEMPLATE / "notebooks" / first.notebook_name, 4)
-    texts = {"README.md": (STUDENT_TEMPLATE / "README.md").read_text(encoding="utf-8"),
-             "lesson 1": "\n".join(cell.source for cell in notebook.cells
-                                   if cell.cell_type == "markdown")}
+    texts = {
+        "README.md": (STUDENT_TEMPLATE / "README.md").read_text(encoding="utf-8"),
+        "lesson 1": "\n".join(
+            cell.source for cell in notebook.cells if cell.cell_type == "markdown"
+        ),
+    }
     for where, text in texts.items():
         assert "Standard library only" in text and "numpy" in text, where

@@ -1,4 +1,5 @@
 """viz.draw_dot, the helper given whole to students: SVG through `dot`, text tree without it."""
+
 import importlib.util
 import shutil
 from types import SimpleNamespace

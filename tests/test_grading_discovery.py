@@ -1,12 +1,13 @@
 """Finding submissions and copying them safely (folders, zips, hostile zips, empty folders)."""
+
 import os
 import zipfile
 
 import pytest
+from grading_helpers import make_submission, make_zip
 
 from grader.intake import discovery
 from grader.intake.discovery import InvalidSubmission, Submission, discover, prepare
-from grading_helpers import make_submission, make_zip
 
 
 def test_discovers_folders_and_zips_and_ignores_the_rest(tmp_path):
@@ -56,22 +57,28 @@ def test_symlinks_are_not_followed(tmp_path):
     assert not (copy / "losses.py").exists()
 
 
-@pytest.mark.parametrize("entries", [
-    {"micrograd/engine.py": "x = 1\n"},
-    {"dave/micrograd/engine.py": "x = 1\n", "__MACOSX/._dave": ""},
-    {"engine.py": "x = 1\n"},
-])
+@pytest.mark.parametrize(
+    "entries",
+    [
+        {"micrograd/engine.py": "x = 1\n"},
+        {"dave/micrograd/engine.py": "x = 1\n", "__MACOSX/._dave": ""},
+        {"engine.py": "x = 1\n"},
+    ],
+)
 def test_zip_layouts(tmp_path, entries):
     make_zip(tmp_path / "dave.zip", entries)
     copy = prepare(Submission("dave", tmp_path / "dave.zip", "zip"), tmp_path / "work")
     assert (copy / "engine.py").read_text() == "x = 1\n"
 
 
-@pytest.mark.parametrize("bad_name", ["../../escaped.py", "/tmp/absolute.py",
-                                      "micrograd/../../escaped.py", "..\\escaped.py"])
+@pytest.mark.parametrize(
+    "bad_name",
+    ["../../escaped.py", "/tmp/absolute.py", "micrograd/../../escaped.py", "..\\escaped.py"],
+)
 def test_traversal_zip_is_invalid_and_writes_nothing(tmp_path, bad_name):
-    zip_path = make_zip(tmp_path / "eve.zip", {"micrograd/engine.py": "x = 1\n",
-                                               bad_name: "pwned\n"})
+    zip_path = make_zip(
+        tmp_path / "eve.zip", {"micrograd/engine.py": "x = 1\n", bad_name: "pwned\n"}
+    )
     before = sorted(p for p in tmp_path.rglob("*"))
     with pytest.raises(InvalidSubmission, match="unsafe entry"):
         prepare(Submission("eve", zip_path, "zip"), tmp_path / "work" / "deep")
@@ -83,7 +90,7 @@ def test_zip_with_a_symlink_entry_is_invalid(tmp_path):
     zip_path = tmp_path / "eve.zip"
     with zipfile.ZipFile(zip_path, "w") as archive:
         link = zipfile.ZipInfo("micrograd/engine.py")
-        link.external_attr = (0o120777 << 16)
+        link.external_attr = 0o120777 << 16
         archive.writestr(link, "/etc/passwd")
     with pytest.raises(InvalidSubmission, match="symbolic link"):
         prepare(Submission("eve", zip_path, "zip"), tmp_path / "work")

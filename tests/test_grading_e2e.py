@@ -1,5 +1,6 @@
 """End to end with the real suite runner: `micrograder grade examples/submissions` and
 `micrograder validate` (slow: they run every hidden suite)."""
+
 import csv
 import json
 
@@ -15,8 +16,9 @@ MAX = {"derivatives": 10, "value": 30, "nn": 15, "losses": 10, "optim": 20, "tra
 
 
 def grade(out, *extra):
-    result = CliRunner().invoke(main, ["grade", str(paths.EXAMPLES), "--out", str(out),
-                                       "--seed", "2024", *extra])
+    result = CliRunner().invoke(
+        main, ["grade", str(paths.EXAMPLES), "--out", str(out), "--seed", "2024", *extra]
+    )
     assert result.exit_code == 0, result.output
     with open(out / "gradebook.csv", newline="") as handle:
         return {row["id"]: row for row in csv.DictReader(handle)}
@@ -35,7 +37,11 @@ def graded(tmp_path_factory):
 def test_examples_get_the_expected_statuses_and_scores(graded):
     out, rows = graded
     assert {sub_id: row["status"] for sub_id, row in rows.items()} == {
-        "alice": "graded", "bob": "graded", "carol": "graded", "dave": "graded"}
+        "alice": "graded",
+        "bob": "graded",
+        "carol": "graded",
+        "dave": "graded",
+    }
     # alice: complete and correct, in a different style from the reference
     assert {lesson: points(rows["alice"], lesson) for lesson in ALL} == MAX
     assert rows["alice"]["total"] == "100" and rows["alice"]["reason"] == ""
@@ -74,7 +80,10 @@ def test_same_seed_same_scores(graded, tmp_path):
     again = grade(tmp_path / "again", "--lesson", "value", "--lesson", "nn")
     for sub_id, row in again.items():
         assert (row["value"], row["nn"]) == (rows[sub_id]["value"], rows[sub_id]["nn"]), (
-            sub_id, row, rows[sub_id])
+            sub_id,
+            row,
+            rows[sub_id],
+        )
 
 
 def test_validate_passes():

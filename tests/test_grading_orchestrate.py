@@ -1,6 +1,7 @@
 """Grading a folder of submissions against a fake runner that follows the runner contract
 (docs/runner-contract.md): statuses, outputs, resume, --force, seeds, parallel slots, atomic
 writes."""
+
 import csv
 import dataclasses
 import json
@@ -8,13 +9,13 @@ import os
 import time
 
 import pytest
+from grading_helpers import fake_grade_options, make_submission, make_zip, running
 
+from grader import files as atomic
 from grader import names
 from grader import results as model
 from grader.grading.orchestrate import grade_all, previous_seed
 from grader.lessons import load_lessons
-from grader import files as atomic
-from grading_helpers import fake_grade_options, make_submission, make_zip, running
 
 LESSONS = tuple(load_lessons())
 
@@ -36,12 +37,16 @@ def test_every_submission_gets_a_row_with_its_status(tmp_path, fake):
     subs = tmp_path / "subs"
     make_submission(subs, "alice")
     make_submission(subs, "bob", {"fail": {"value": "tanh: expected 0.76, got 0.5"}})
-    make_submission(subs, "carol", {"status": {"nn": ["invalid",
-                                                      "micrograd/nn.py line 3: SyntaxError"]}})
+    make_submission(
+        subs, "carol", {"status": {"nn": ["invalid", "micrograd/nn.py line 3: SyntaxError"]}}
+    )
     make_submission(subs, "dan", {"exit": 3})
     make_submission(subs, "erin", {"garbage": True})
-    make_submission(subs, "fay", {"status": {l.id: ["invalid", "micrograd/x.py missing"]
-                                             for l in LESSONS}})
+    make_submission(
+        subs,
+        "fay",
+        {"status": {lesson.id: ["invalid", "micrograd/x.py missing"] for lesson in LESSONS}},
+    )
     make_submission(subs, "gus", {"status": {"optim": ["timeout", "budget of 30 s spent"]}})
     make_submission(subs, "hal", {"status": {"value": ["crashed", "worker died"]}})
     make_submission(subs, "ian", {"seed_shift": 1})
@@ -50,9 +55,19 @@ def test_every_submission_gets_a_row_with_its_status(tmp_path, fake):
     summary, rows = run(subs, fake())
 
     status = {sub_id: row["status"] for sub_id, row in rows.items()}
-    assert status == {"alice": "graded", "bob": "graded", "carol": "graded", "dan": "crashed",
-                      "erin": "crashed", "fay": "invalid", "gus": "timeout", "hal": "crashed",
-                      "ian": "crashed", "empty": "invalid", "eve": "invalid"}
+    assert status == {
+        "alice": "graded",
+        "bob": "graded",
+        "carol": "graded",
+        "dan": "crashed",
+        "erin": "crashed",
+        "fay": "invalid",
+        "gus": "timeout",
+        "hal": "crashed",
+        "ian": "crashed",
+        "empty": "invalid",
+        "eve": "invalid",
+    }
     assert rows["alice"]["total"] == "100" and rows["alice"]["reason"] == ""
     assert rows["bob"]["value"] == "15" and rows["bob"]["total"] == "85"
     assert rows["carol"]["nn"] == "0" and rows["carol"]["total"] == "85"
@@ -71,14 +86,25 @@ def test_every_submission_gets_a_row_with_its_status(tmp_path, fake):
 def test_gradebook_columns_follow_the_course(tmp_path, fake):
     make_submission(tmp_path / "subs", "alice")
     _, rows = run(tmp_path / "subs", fake())
-    assert list(rows["alice"]) == ["id", "status", "reason", "derivatives", "value", "nn",
-                                   "losses", "optim", "training", "total", "max"]
+    assert list(rows["alice"]) == [
+        "id",
+        "status",
+        "reason",
+        "derivatives",
+        "value",
+        "nn",
+        "losses",
+        "optim",
+        "training",
+        "total",
+        "max",
+    ]
     assert rows["alice"]["max"] == "100"
 
 
 def test_lesson_selection_is_passed_on_and_limits_the_columns(tmp_path, fake):
     make_submission(tmp_path / "subs", "alice")
-    lessons = tuple(l for l in LESSONS if l.id in ("value", "losses"))
+    lessons = tuple(lesson for lesson in LESSONS if lesson.id in ("value", "losses"))
     _, rows = run(tmp_path / "subs", fake(lessons=lessons))
     assert fake.calls()[0].split()[2] == "value,losses"
     assert list(rows["alice"])[3:] == ["value", "losses", "total", "max"]
@@ -89,7 +115,7 @@ def test_overrun_is_killed_as_timeout_and_the_run_goes_on(tmp_path, fake):
     subs = tmp_path / "subs"
     make_submission(subs, "slow", {"sleep": 60})
     make_submission(subs, "fast")
-    quick = tuple(dataclasses.replace(l, time_budget=0.1) for l in LESSONS[:2])
+    quick = tuple(dataclasses.replace(lesson, time_budget=0.1) for lesson in LESSONS[:2])
     _, rows = run(subs, fake(lessons=quick, margin=1.0))
     assert rows["slow"]["status"] == "timeout" and "longer than" in rows["slow"]["reason"]
     assert rows["fast"]["status"] == "graded"
@@ -98,9 +124,10 @@ def test_overrun_is_killed_as_timeout_and_the_run_goes_on(tmp_path, fake):
 @pytest.mark.parametrize("sleep", [60, 0])
 def test_no_runner_process_outlives_its_submission(tmp_path, fake, sleep):
     pid_file = tmp_path / "grandchild.pid"
-    make_submission(tmp_path / "subs", "alice", {"grandchild_pid_file": str(pid_file),
-                                                 "sleep": sleep})
-    quick = tuple(dataclasses.replace(l, time_budget=0.5) for l in LESSONS[:1])
+    make_submission(
+        tmp_path / "subs", "alice", {"grandchild_pid_file": str(pid_file), "sleep": sleep}
+    )
+    quick = tuple(dataclasses.replace(lesson, time_budget=0.5) for lesson in LESSONS[:1])
     _, rows = run(tmp_path / "subs", fake(lessons=quick, margin=2.0))
     assert rows["alice"]["status"] == ("timeout" if sleep else "graded")
     pid = int(pid_file.read_text())
@@ -130,7 +157,9 @@ def test_resume_skips_finished_results_and_keeps_them_byte_identical(tmp_path, f
     make_submission(subs, "bob", {"fail": {"nn": "wrong"}})
     options = fake()
     grade_all(subs, options)
-    before = {p: p.read_bytes() for p in options.out.rglob("*") if p.parent.name in ("alice", "bob")}
+    before = {
+        p: p.read_bytes() for p in options.out.rglob("*") if p.parent.name in ("alice", "bob")
+    }
     gradebook = (options.out / "gradebook.csv").read_bytes()
     make_submission(subs, "carol")  # a late submission
     summary = grade_all(subs, options)
@@ -222,30 +251,60 @@ def test_overall_status_prefers_timeout_then_crashed():
         return model.LessonResult(LESSONS[0], status, reason, [])
 
     assert model.overall_status([lesson("graded"), lesson("graded")]) == ("graded", "")
-    assert model.overall_status([lesson("crashed", "died"), lesson("timeout", "slow")])[0] == "timeout"
+    assert (
+        model.overall_status([lesson("crashed", "died"), lesson("timeout", "slow")])[0] == "timeout"
+    )
     assert model.overall_status([lesson("graded"), lesson("crashed", "died")]) == (
-        "crashed", "derivatives: crashed (died)")
-    assert model.overall_status([lesson("invalid", "no engine.py")] * 2) == ("invalid", "no engine.py")
+        "crashed",
+        "derivatives: crashed (died)",
+    )
+    assert model.overall_status([lesson("invalid", "no engine.py")] * 2) == (
+        "invalid",
+        "no engine.py",
+    )
     status, reason = model.overall_status([lesson("graded"), lesson("invalid", "nn.py line 2")])
     assert status == "graded" and "nn.py line 2" in reason
 
 
 def test_runner_json_is_read_defensively():
-    data = {"seed": 1, "lessons": {"derivatives": {"status": "graded", "reason": ""}},
-            "checks": [
-                {"lesson": "derivatives", "id": "d/a", "points": 99, "max_points": 2,
-                 "outcome": "passed"},
-                {"lesson": "derivatives", "id": "d/b", "points": True, "max_points": "3",
-                 "outcome": "weird"},
-                {"lesson": "derivatives", "id": "d/c", "points": float("nan"), "max_points": 1,
-                 "outcome": "failed", "visibility": "secret"},
-                "not a check"]}
+    data = {
+        "seed": 1,
+        "lessons": {"derivatives": {"status": "graded", "reason": ""}},
+        "checks": [
+            {
+                "lesson": "derivatives",
+                "id": "d/a",
+                "points": 99,
+                "max_points": 2,
+                "outcome": "passed",
+            },
+            {
+                "lesson": "derivatives",
+                "id": "d/b",
+                "points": True,
+                "max_points": "3",
+                "outcome": "weird",
+            },
+            {
+                "lesson": "derivatives",
+                "id": "d/c",
+                "points": float("nan"),
+                "max_points": 1,
+                "outcome": "failed",
+                "visibility": "secret",
+            },
+            "not a check",
+        ],
+    }
     result = model.from_runner("x", data, list(LESSONS[:2]), seed=1, execution_time=0.5)
     a, b, c = result.checks
     assert (a.points, a.max_points) == (2.0, 2.0)
     assert (b.points, b.max_points, b.outcome) == (0.0, 0.0, "error")
     assert (c.points, c.visibility) == (0.0, "visible")
-    assert [l.status for l in result.lessons] == ["graded", "crashed"]  # value was not reported
+    assert [lesson.status for lesson in result.lessons] == [
+        "graded",
+        "crashed",
+    ]  # value was not reported
     assert result.status == "crashed"
 
 

@@ -6,6 +6,7 @@ full marks, no process outlives the run, no protected tree changed, nothing the 
 escaped, no connection reached the test's port, outputs stay small, and no feedback quotes
 hidden test source or reference code.
 """
+
 from __future__ import annotations
 
 import ast
@@ -17,10 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
+from hostile import corpus, probe
 
 from grader.paths import REFERENCE_PACKAGE, ROOT
 from grader.sandbox import jail
-from hostile import corpus, probe
 
 pytestmark = pytest.mark.slow
 JOBS = 2
@@ -40,18 +41,40 @@ def run(tmp_path_factory):
     before = probe.hash_trees(protected)
     started = time.monotonic()
     proc = subprocess.run(
-        probe.GRADE + [str(subs), "--out", str(out), "--seed", "4242", "-j", str(JOBS),
-                       "--timeout", str(REQUEST_TIMEOUT), "--require-sandbox",
-                       *[arg for lesson in corpus.LESSONS for arg in ("--lesson", lesson)]],
-        capture_output=True, text=True, timeout=900, cwd=base)
+        probe.GRADE
+        + [
+            str(subs),
+            "--out",
+            str(out),
+            "--seed",
+            "4242",
+            "-j",
+            str(JOBS),
+            "--timeout",
+            str(REQUEST_TIMEOUT),
+            "--require-sandbox",
+            *[arg for lesson in corpus.LESSONS for arg in ("--lesson", lesson)],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=base,
+    )
     seconds = time.monotonic() - started
     survivors = probe.wait_no_processes(uids=probe.slot_uids(out, JOBS), cmd_has=str(subs))
     ctx_listener.close()
     print(f"hostile corpus: {len(corpus.ATTACKS)} submissions graded in {seconds:.1f} s")
     yield {
-        "proc": proc, "out": out, "subs": subs, "ctx": ctx, "seconds": seconds,
-        "before": before, "after": probe.hash_trees(protected), "survivors": survivors,
-        "connections": list(ctx_listener.connections), "base": base,
+        "proc": proc,
+        "out": out,
+        "subs": subs,
+        "ctx": ctx,
+        "seconds": seconds,
+        "before": before,
+        "after": probe.hash_trees(protected),
+        "survivors": survivors,
+        "connections": list(ctx_listener.connections),
+        "base": base,
         "rows": _gradebook(out / "gradebook.csv") if proc.returncode == 0 else {},
     }
 
@@ -81,7 +104,10 @@ def test_attack_has_its_expected_outcome(run, attack):
     for lesson in expect.partial:
         assert 0 <= float(row[lesson]) < corpus.MAX[lesson], (attack.what, lesson, row)
     for lesson, status in expect.lesson_status.items():
-        assert extra["lessons"][lesson]["status"] in _choices(status), (attack.what, extra["lessons"])
+        assert extra["lessons"][lesson]["status"] in _choices(status), (
+            attack.what,
+            extra["lessons"],
+        )
     if expect.reason_has:
         reasons = [row["reason"]] + [lesson["reason"] for lesson in extra["lessons"].values()]
         assert any(expect.reason_has in reason for reason in reasons), (attack.what, reasons)
@@ -107,8 +133,10 @@ def test_no_process_outlives_the_run(run):
 
 
 def test_no_protected_file_changed(run):
-    changed = {root: sorted(set(run["before"][root].items()) ^ set(run["after"][root].items()))
-               for root in run["before"]}
+    changed = {
+        root: sorted(set(run["before"][root].items()) ^ set(run["after"][root].items()))
+        for root in run["before"]
+    }
     assert {root: diff for root, diff in changed.items() if diff} == {}
 
 
@@ -116,8 +144,11 @@ def test_nothing_escaped_the_sandbox(run):
     marker = run["ctx"].marker
     roots = ["/tmp", str(ROOT.parent), "/root", "/etc", "/var/tmp", "/home"]
     # The grader's own outputs may quote the marker (zip_traversal's reason names the entry).
-    leaked = [path for path in probe.leaked_files(marker, roots)
-              if not Path(path).is_relative_to(run["out"])]
+    leaked = [
+        path
+        for path in probe.leaked_files(marker, roots)
+        if not Path(path).is_relative_to(run["out"])
+    ]
     top_level = [str(p) for p in Path("/").iterdir() if marker in p.name]
     assert leaked + top_level == []
     assert run["connections"] == []
@@ -127,7 +158,8 @@ def test_outputs_are_the_graders_own_and_small(run):
     out = run["out"]
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     expected = {"run.json", "gradebook.csv"} | {
-        f"{a.name}/{f}" for a in corpus.ATTACKS for f in ("results.json", "feedback.html")}
+        f"{a.name}/{f}" for a in corpus.ATTACKS for f in ("results.json", "feedback.html")
+    }
     # staff only: the logs and the result records
     assert names - expected <= {n for n in names if n.startswith((".logs/", ".results/"))}
     assert expected <= names
@@ -142,12 +174,19 @@ def _code_lines(path: Path) -> set[str]:
     docstrings = set()
     for node in ast.walk(ast.parse(text)):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             docstrings.update(range(body[0].lineno, body[0].end_lineno + 1))
-    return {line.strip() for number, line in enumerate(text.splitlines(), 1)
-            if number not in docstrings and len(line.strip()) >= 24
-            and not line.strip().startswith("#")}
+    return {
+        line.strip()
+        for number, line in enumerate(text.splitlines(), 1)
+        if number not in docstrings and len(line.strip()) >= 24 and not line.strip().startswith("#")
+    }
 
 
 def test_feedback_never_quotes_hidden_tests_or_reference(run):
@@ -158,8 +197,11 @@ def test_feedback_never_quotes_hidden_tests_or_reference(run):
     for path in run["out"].glob("*/*"):
         if path.name in ("feedback.html", "results.json"):
             text = path.read_text()
-            leaks += [f"{path.parent.name}/{path.name}: {line}"
-                      for line in hidden | reference if line in text]
+            leaks += [
+                f"{path.parent.name}/{path.name}: {line}"
+                for line in hidden | reference
+                if line in text
+            ]
     assert leaks == []
 
 

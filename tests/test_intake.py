@@ -2,6 +2,7 @@
 layout, escaping, bounded iterative walks, LMS ids by position, special files, the resume
 fingerprint, and one boundary per submission (a fault injected at each stage). The hostile
 class folders graded end to end are in test_intake_corpus.py."""
+
 from __future__ import annotations
 
 import ast
@@ -15,23 +16,47 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from grader.cli import main
-from grader.intake import discovery, lms, nbgrader_course, notebooks
-from grader.grading import orchestrate
-from grader.report import outputs
-from grader.intake.discovery import InvalidSubmission, Submission
-from grader.grading.orchestrate import grade_all
-from grader.lessons import load_lessons
-from grader import names
 from grading_helpers import fake_grade_options, make_submission, make_zip
 from intake_corpus import HIDDEN, chain, notebook_json, remove_tree, solution_cells
 
+from grader import names
+from grader.cli import main
+from grader.grading import orchestrate
+from grader.grading.orchestrate import grade_all
+from grader.intake import discovery, lms, nbgrader_course, notebooks
+from grader.intake.discovery import InvalidSubmission, Submission
+from grader.lessons import load_lessons
+from grader.report import outputs
+
 LESSONS = tuple(load_lessons())
-TRICKY_IDS = ["alice", "gradebook.csv", "GRADEBOOK.CSV", "run.json", "grades.csv", ".logs", "",
-              " ", ".", "..", "_x", "%5Fx", "-rf", "a/b", "x\ny", "x\\ny", "caf\udce9",
-              "caf\u00e9", "a" * 100, "a" * 101, "a" * 300, "a" * 301, "[/red]", "=1+1",
-              "feedback.html", "x.JSON"]
+TRICKY_IDS = [
+    "alice",
+    "gradebook.csv",
+    "GRADEBOOK.CSV",
+    "run.json",
+    "grades.csv",
+    ".logs",
+    "",
+    " ",
+    ".",
+    "..",
+    "_x",
+    "%5Fx",
+    "-rf",
+    "a/b",
+    "x\ny",
+    "x\\ny",
+    "caf\udce9",
+    "caf\u00e9",
+    "a" * 100,
+    "a" * 101,
+    "a" * 300,
+    "a" * 301,
+    "[/red]",
+    "=1+1",
+    "feedback.html",
+    "x.JSON",
+]
 
 
 @pytest.fixture
@@ -50,6 +75,7 @@ def row(out: Path, sub_id: str) -> dict:
 
 
 # ---------------------------------------------------------------- names are data
+
 
 def test_no_id_gets_a_run_level_name_or_leaves_its_folder():
     folders = [names.submission_folder(i) for i in TRICKY_IDS]
@@ -92,8 +118,14 @@ def test_reserved_control_and_markup_names_each_get_a_row(tmp_path, fake, monkey
     from grader.grading import commands
 
     subs = tmp_path / "subs"
-    ids = ["gradebook.csv", "run.json", "new\nline", "esc\x1b[2J\x1b]0;pwned\x07", "[bold]x",
-           "=cmd|' -C calc'!A0"]
+    ids = [
+        "gradebook.csv",
+        "run.json",
+        "new\nline",
+        "esc\x1b[2J\x1b]0;pwned\x07",
+        "[bold]x",
+        "=cmd|' -C calc'!A0",
+    ]
     for sub_id in ids:
         make_submission(subs, sub_id)
     (subs / "empty[red]").mkdir()  # invalid: its reason quotes the markup
@@ -101,15 +133,29 @@ def test_reserved_control_and_markup_names_each_get_a_row(tmp_path, fake, monkey
     monkeypatch.setattr(commands, "GradeOptions", lambda **kw: fake(**kw))
     out = tmp_path / "out"
     for attempt in ("first", "rerun"):
-        result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--seed", "1",
-                                           "--lesson", "derivatives", "--lesson", "value"])
+        result = CliRunner().invoke(
+            main,
+            [
+                "grade",
+                str(subs),
+                "--out",
+                str(out),
+                "--seed",
+                "1",
+                "--lesson",
+                "derivatives",
+                "--lesson",
+                "value",
+            ],
+        )
         assert result.exit_code == 0, (attempt, result.output)
         assert not HIDDEN.search(result.output) and "Traceback" not in result.output
         text = (out / names.GRADEBOOK).read_text()
         assert not HIDDEN.search(text)
         rows = gradebook(out)
-        assert sorted(rows) == sorted(names.for_csv(i, name=True)
-                                      for i in [*ids, "empty[red]", "markup"])
+        assert sorted(rows) == sorted(
+            names.for_csv(i, name=True) for i in [*ids, "empty[red]", "markup"]
+        )
         assert [rows[names.for_csv(i, name=True)]["status"] for i in ids] == ["graded"] * 6
     assert "[/red]" in result.output  # shown as text, not read as markup
     output = json.loads(names.submission_path(out, "markup", "results.json").read_text())["output"]
@@ -117,6 +163,7 @@ def test_reserved_control_and_markup_names_each_get_a_row(tmp_path, fake, monkey
 
 
 # ---------------------------------------------------------------- walks and budgets
+
 
 def test_walks_are_iterative_and_depth_is_capped(tmp_path, monkeypatch):
     root = tmp_path / "deep"
@@ -171,8 +218,11 @@ def test_an_oversized_solution_cell_is_refused_before_ast_sees_it(tmp_path, monk
     assert zip_path.stat().st_size < 50_000
     parsed = []
     real_parse = ast.parse
-    monkeypatch.setattr(notebooks.ast, "parse", lambda source, *a, **k: (
-        parsed.append(len(source)), real_parse(source, *a, **k))[1])
+    monkeypatch.setattr(
+        notebooks.ast,
+        "parse",
+        lambda source, *a, **k: (parsed.append(len(source)), real_parse(source, *a, **k))[1],
+    )
     with pytest.raises(InvalidSubmission, match=r"cell \d+ holds 3,000,000 characters"):
         discovery.prepare(Submission("nbbomb", zip_path, "zip"), tmp_path / "work")
     assert max(parsed, default=0) <= notebooks.MAX_CELL_CHARS
@@ -180,17 +230,23 @@ def test_an_oversized_solution_cell_is_refused_before_ast_sees_it(tmp_path, monk
 
 # ---------------------------------------------------------------- LMS ids by position
 
-@pytest.mark.parametrize("name, expected", [
-    ("Victor Smith_22222_assignsubmission_file_engine.py", ("22222", "engine.py")),
-    ("Eve_22222_55555_assignsubmission_file_micrograd.zip", ("55555", "micrograd.zip")),
-    ("Mary_Ann Lee_33333_assignsubmission_file_engine.py", ("33333", "engine.py")),
-    ("R2 D2_4_44444_assignsubmission_onlinetext_x_1_assignsubmission.py",
-     ("44444", "x_1_assignsubmission.py")),
-    ("smith_12345_67890_engine.py", ("12345", "engine.py")),
-    ("smith_LATE_12345_67890_nn.py", ("12345", "nn.py")),
-    ("12345-02_value.ipynb", ("12345", "02_value.ipynb")),
-    ("Mary_Ann Lee_engine.py", None),
-])
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Victor Smith_22222_assignsubmission_file_engine.py", ("22222", "engine.py")),
+        ("Eve_22222_55555_assignsubmission_file_micrograd.zip", ("55555", "micrograd.zip")),
+        ("Mary_Ann Lee_33333_assignsubmission_file_engine.py", ("33333", "engine.py")),
+        (
+            "R2 D2_4_44444_assignsubmission_onlinetext_x_1_assignsubmission.py",
+            ("44444", "x_1_assignsubmission.py"),
+        ),
+        ("smith_12345_67890_engine.py", ("12345", "engine.py")),
+        ("smith_LATE_12345_67890_nn.py", ("12345", "nn.py")),
+        ("12345-02_value.ipynb", ("12345", "02_value.ipynb")),
+        ("Mary_Ann Lee_engine.py", None),
+    ],
+)
 def test_lms_ids_are_read_where_each_lms_writes_them(name, expected):
     assert lms.parse_name(name, lms.compile_pattern(None)) == expected
 
@@ -222,6 +278,7 @@ def test_ids_from_a_pattern_must_be_plain_names(tmp_path):
 
 
 # ---------------------------------------------------------------- special files, nbgrader
+
 
 def test_symlinks_fifos_and_sockets_get_rows(tmp_path):
     make_submission(tmp_path, "alice")
@@ -259,9 +316,23 @@ def test_the_nbgrader_export_survives_an_odd_notebook(tmp_path):
     folder = tmp_path / "submitted" / "alice" / "week1"
     folder.mkdir(parents=True)
     (folder / "odd.ipynb").write_text(json.dumps(nb))
-    (folder / "surrogate.ipynb").write_text(json.dumps({**nb, "cells": [
-        {"cell_type": "code", "id": "c1", "source": "'\ud800'", "metadata": {}, "outputs": [],
-         "execution_count": None}]}))
+    (folder / "surrogate.ipynb").write_text(
+        json.dumps(
+            {
+                **nb,
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "id": "c1",
+                        "source": "'\ud800'",
+                        "metadata": {},
+                        "outputs": [],
+                        "execution_count": None,
+                    }
+                ],
+            }
+        )
+    )
     assert nbgrader_course.lesson_assignments(tmp_path) in ({}, {"derivatives": "week1"})
 
 
@@ -280,6 +351,7 @@ def test_undecodable_names_are_carried_safely(tmp_path, fake):
 
 
 # ---------------------------------------------------------------- resume
+
 
 def change_content(subs):
     (subs / "s" / "micrograd" / "engine.py").write_text("# fixed\n")
@@ -302,9 +374,16 @@ def change_mode_only(subs):  # not graded: must NOT regrade
     os.chmod(subs / "s" / "micrograd" / "engine.py", 0o600)
 
 
-@pytest.mark.parametrize("change, regraded", [
-    (change_content, True), (change_name, True), (add_hidden_to_old_digest, True),
-    (add_special_file, True), (change_mode_only, False)])
+@pytest.mark.parametrize(
+    "change, regraded",
+    [
+        (change_content, True),
+        (change_name, True),
+        (add_hidden_to_old_digest, True),
+        (add_special_file, True),
+        (change_mode_only, False),
+    ],
+)
 def test_every_change_to_what_is_graded_is_regraded(tmp_path, fake, change, regraded):
     subs = tmp_path / "subs"
     make_submission(subs, "s")
@@ -341,6 +420,7 @@ def test_lms_renames_and_zip_contents_are_regraded(tmp_path, fake):
 
 # ---------------------------------------------------------------- one boundary per submission
 
+
 def boom(*args, **kwargs):
     raise RuntimeError("injected\nfault \x1b[31m")
 
@@ -351,6 +431,7 @@ def only_for_bob(real):
         if "bob" in text:
             boom()
         return real(*args, **kwargs)
+
     return patched
 
 
@@ -366,10 +447,10 @@ STAGES = [  # (module, attribute, status of bob's row, words in its reason)
 ]
 
 
-@pytest.mark.parametrize("module, attribute, status, words", STAGES,
-                         ids=[s[1] for s in STAGES])
-def test_a_fault_at_any_stage_costs_that_submission_only(tmp_path, fake, monkeypatch,
-                                                         module, attribute, status, words):
+@pytest.mark.parametrize("module, attribute, status, words", STAGES, ids=[s[1] for s in STAGES])
+def test_a_fault_at_any_stage_costs_that_submission_only(
+    tmp_path, fake, monkeypatch, module, attribute, status, words
+):
     subs = tmp_path / "subs"
     make_submission(subs, "alice")
     make_submission(subs, "bob")

@@ -4,6 +4,7 @@ every submission, leave the honest student's full marks and files alone, grade e
 from their own files only, write nothing outside --out, show no control character in the
 terminal or the CSV, and keep the trusted side's peak memory and staging disk under the bounds
 stated in docs/grading.md (the grader reports them in run.json; measured in its own process)."""
+
 from __future__ import annotations
 
 import csv
@@ -16,12 +17,12 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import intake_corpus
 import pytest
 
-import intake_corpus
+from grader import names
 from grader.intake import discovery
 from grader.paths import ROOT
-from grader import names
 
 pytestmark = pytest.mark.slow
 
@@ -52,12 +53,36 @@ def grade_class(base: Path, build) -> dict:
     case = build(subs)
     honest_before = tree_digest(subs / intake_corpus.HONEST)
     out = folder / "out"
-    command = [sys.executable, "-c", "from grader.cli import main; main()", "grade", str(subs),
-               "--out", str(out), "--lesson", "derivatives", "--seed", "7", *case.args]
-    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"})
-    return {"folder": folder, "subs": subs, "out": out, "case": case, "done": done,
-            "honest_before": honest_before}
+    command = [
+        sys.executable,
+        "-c",
+        "from grader.cli import main; main()",
+        "grade",
+        str(subs),
+        "--out",
+        str(out),
+        "--lesson",
+        "derivatives",
+        "--seed",
+        "7",
+        *case.args,
+    ]
+    done = subprocess.run(
+        command,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+    )
+    return {
+        "folder": folder,
+        "subs": subs,
+        "out": out,
+        "case": case,
+        "done": done,
+        "honest_before": honest_before,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +91,12 @@ def graded(tmp_path_factory):
     reports its own peak memory)."""
     base = tmp_path_factory.mktemp("intake")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = dict(zip([b.__name__ for b in intake_corpus.CORPUS],
-                        pool.map(lambda b: grade_class(base, b), intake_corpus.CORPUS)))
+        runs = dict(
+            zip(
+                [b.__name__ for b in intake_corpus.CORPUS],
+                pool.map(lambda b: grade_class(base, b), intake_corpus.CORPUS),
+            )
+        )
     yield runs
     for run in runs.values():
         intake_corpus.remove_tree(run["subs"])  # a 1,200-deep chain: pytest's rmtree recurses
@@ -112,9 +141,12 @@ def test_a_hostile_class_is_graded_row_by_row(build, graded):
         assert not path.is_symlink() and path.resolve().is_relative_to(out.resolve()), path
     top = {p.name for p in out.iterdir()}
     assert {names.GRADEBOOK, names.RUN_FILE} <= top
-    assert all(name in (names.GRADEBOOK, names.RUN_FILE, names.LOGS, names.RECORDS)
-               or names.is_plain_id(name)
-               or name.startswith(names.ESCAPED_PREFIX) for name in top)
+    assert all(
+        name in (names.GRADEBOOK, names.RUN_FILE, names.LOGS, names.RECORDS)
+        or names.is_plain_id(name)
+        or name.startswith(names.ESCAPED_PREFIX)
+        for name in top
+    )
 
     figures = json.loads((out / names.RUN_FILE).read_text())["trusted_side"]
     print(f"\n{build.__name__}: {figures}")

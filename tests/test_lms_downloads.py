@@ -1,4 +1,5 @@
 """LMS bulk downloads: loose files whose names carry the student id (grader/intake/lms.py)."""
+
 from __future__ import annotations
 
 import json
@@ -7,23 +8,29 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
+from notebook_submission_helpers import student_notebook, write_notebook
 
 from grader.cli import main
 from grader.intake import discovery, lms
 from grader.paths import REFERENCE_PACKAGE
-from notebook_submission_helpers import student_notebook, write_notebook
 
 DEFAULT = lms.compile_pattern(None)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("lastname_12345_67890_engine.py", ("12345", "engine.py")),          # Canvas
-    ("doelate_LATE_12345_67890_nn.py", ("12345", "nn.py")),              # Canvas, late
-    ("Jane Doe_12345_assignsubmission_file_engine.py", ("12345", "engine.py")),  # Moodle
-    ("12345-notebook.ipynb", ("12345", "notebook.ipynb")),
-    ("smith_777_1_02_value.ipynb", ("777", "02_value.ipynb")),
-    ("alice.ipynb", None), ("2024_notes.py", None), ("engine.py", None), ("alice.zip", None),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("lastname_12345_67890_engine.py", ("12345", "engine.py")),  # Canvas
+        ("doelate_LATE_12345_67890_nn.py", ("12345", "nn.py")),  # Canvas, late
+        ("Jane Doe_12345_assignsubmission_file_engine.py", ("12345", "engine.py")),  # Moodle
+        ("12345-notebook.ipynb", ("12345", "notebook.ipynb")),
+        ("smith_777_1_02_value.ipynb", ("777", "02_value.ipynb")),
+        ("alice.ipynb", None),
+        ("2024_notes.py", None),
+        ("engine.py", None),
+        ("alice.zip", None),
+    ],
+)
 def test_the_default_pattern_reads_canvas_moodle_and_id_first_names(name, expected):
     assert lms.parse_name(name, DEFAULT) == expected
 
@@ -36,8 +43,14 @@ def test_a_pattern_needs_an_id_group_and_must_compile():
 
 
 def test_files_of_one_student_become_one_submission(tmp_path):
-    for name in ["smith_12345_1_engine.py", "smith_12345_2_nn.py", "jones_678_3_engine.py",
-                 "999-notes.ipynb", "stray.py", "index.html"]:
+    for name in [
+        "smith_12345_1_engine.py",
+        "smith_12345_2_nn.py",
+        "jones_678_3_engine.py",
+        "999-notes.ipynb",
+        "stray.py",
+        "index.html",
+    ]:
         (tmp_path / name).write_text("x = 1\n")
     subs = {s.id: s for s in discovery.discover(tmp_path)}
     assert sorted(subs) == ["12345", "678", "999", "stray"]
@@ -95,11 +108,26 @@ def test_a_canvas_download_is_graded_per_student(tmp_path):
     for name in ("derivatives.py", "engine.py"):
         shutil.copy(REFERENCE_PACKAGE / name, subs_dir / f"smith_12345_67890_{name}")
     write_notebook(subs_dir / "54321-02_value.ipynb", student_notebook("value", filled=False))
-    result = CliRunner().invoke(main, ["grade", str(subs_dir), "--out", str(tmp_path / "out"),
-                                       "--seed", "3", "--lesson", "derivatives",
-                                       "--lesson", "value"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "grade",
+            str(subs_dir),
+            "--out",
+            str(tmp_path / "out"),
+            "--seed",
+            "3",
+            "--lesson",
+            "derivatives",
+            "--lesson",
+            "value",
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
-    done = {p.parent.name: json.loads(p.read_text()) for p in (tmp_path / "out").glob("*/results.json")}
+    done = {
+        p.parent.name: json.loads(p.read_text()) for p in (tmp_path / "out").glob("*/results.json")
+    }
     assert sorted(done) == ["12345", "54321"]
     assert done["12345"]["score"] == done["12345"]["max_score"] == 40
     assert done["54321"]["score"] == 0

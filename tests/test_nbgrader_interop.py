@@ -1,6 +1,7 @@
 """A real nbgrader course (made here with nbgrader's own generate_assignment) with a fake
 submitted/ tree: graded by `micrograder grade <course>`, exported by `micrograder export
 nbgrader` in the columns nbgrader's own CSV exporter writes."""
+
 from __future__ import annotations
 
 import csv
@@ -12,25 +13,30 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
+from grader.lessons import load_lessons
 from grader.paths import ASSIGNMENTS
 from grader.report.nbgrader_export import COLUMNS, grades_rows, read_scores
-from grader.lessons import load_lessons
 
 pytestmark = pytest.mark.slow
 
 # nbgrader assignment name -> lesson: one named after the lesson, one not
 ASSIGNMENTS_OF_COURSE = {"ps1": "derivatives", "value": "value"}
-STUDENTS = {"alice": ("Liddell", "Alice", "alice@example.org"),
-            "bob": ("Builder", "Bob", "bob@example.org"),
-            "carol": ("Danvers", "Carol", "carol@example.org")}  # carol submits nothing
+STUDENTS = {
+    "alice": ("Liddell", "Alice", "alice@example.org"),
+    "bob": ("Builder", "Bob", "bob@example.org"),
+    "carol": ("Danvers", "Carol", "carol@example.org"),
+}  # carol submits nothing
 DUEDATE = "2030-01-15 17:00:00"
 TIMESTAMP = "2030-01-14 09:30:00.000000 UTC"
 
 
 def _solutions(lesson):
     source = nbformat.read(ASSIGNMENTS / lesson / f"{lesson}.ipynb", as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -41,16 +47,21 @@ def course(tmp_path_factory):
 
     course = tmp_path_factory.mktemp("course")
     (course / "nbgrader_config.py").write_text(
-        "c = get_config()\nc.CourseDirectory.course_id = 'micrograd'\n")
+        "c = get_config()\nc.CourseDirectory.course_id = 'micrograd'\n"
+    )
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student, (last, first, email) in STUDENTS.items():
-            gradebook.update_or_create_student(student, last_name=last, first_name=first,
-                                               email=email)
+            gradebook.update_or_create_student(
+                student, last_name=last, first_name=first, email=email
+            )
         for name in ASSIGNMENTS_OF_COURSE:
             gradebook.update_or_create_assignment(name, duedate=DUEDATE)
     for name, lesson in ASSIGNMENTS_OF_COURSE.items():
-        shutil.copy(ASSIGNMENTS / lesson / f"{lesson}.ipynb", (course / "source" / name).mkdir(
-            parents=True) or course / "source" / name / f"{lesson}.ipynb")
+        shutil.copy(
+            ASSIGNMENTS / lesson / f"{lesson}.ipynb",
+            (course / "source" / name).mkdir(parents=True)
+            or course / "source" / name / f"{lesson}.ipynb",
+        )
     config = Config()
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.course_id = "micrograd"
@@ -90,9 +101,22 @@ def course(tmp_path_factory):
 def graded(course, tmp_path_factory):
     course_dir, _ = course
     out = tmp_path_factory.mktemp("out")
-    result = CliRunner().invoke(main, ["grade", str(course_dir), "--out", str(out), "--seed", "5",
-                                       "--lesson", "derivatives", "--lesson", "value"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "grade",
+            str(course_dir),
+            "--out",
+            str(out),
+            "--seed",
+            "5",
+            "--lesson",
+            "derivatives",
+            "--lesson",
+            "value",
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -111,8 +135,11 @@ def test_the_course_is_graded_from_its_submitted_folder(graded):
 
 def test_export_matches_nbgrader_own_columns_rows_and_course_data(course, graded):
     course_dir, nbgrader_csv = course
-    result = CliRunner().invoke(main, ["export", "nbgrader", str(graded), "--course",
-                                       str(course_dir)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["export", "nbgrader", str(graded), "--course", str(course_dir)],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     ours = read_csv(graded / "grades.csv")
     theirs = read_csv(nbgrader_csv)
@@ -121,14 +148,18 @@ def test_export_matches_nbgrader_own_columns_rows_and_course_data(course, graded
     assert list(ours[0]) == list(theirs[0]) == COLUMNS
     same = ("assignment", "duedate", "student_id", "last_name", "first_name", "email", "max_score")
     key = lambda row: (row["assignment"], row["student_id"])  # noqa: E731
-    assert sorted([{k: r[k] for k in same} for r in ours], key=key) == \
-        sorted([{k: r[k] for k in same} for r in theirs], key=key)
+    assert sorted([{k: r[k] for k in same} for r in ours], key=key) == sorted(
+        [{k: r[k] for k in same} for r in theirs], key=key
+    )
     by_key = {key(row): row for row in ours}
     assert by_key[("ps1", "alice")]["score"] == "10.0"
     assert by_key[("value", "alice")]["raw_score"] == "30.0"
     assert by_key[("value", "alice")]["timestamp"] == TIMESTAMP
     assert by_key[("value", "bob")]["score"] == "0.0"
-    assert by_key[("value", "carol")]["timestamp"] == "" and by_key[("value", "carol")]["score"] == "0.0"
+    assert (
+        by_key[("value", "carol")]["timestamp"] == ""
+        and by_key[("value", "carol")]["score"] == "0.0"
+    )
 
 
 def test_export_reads_a_gradebook_csv_too(graded):
@@ -137,4 +168,6 @@ def test_export_reads_a_gradebook_csv_too(graded):
     from_csv = grades_rows(read_scores(graded / "gradebook.csv"), lessons)
     assert from_folder == from_csv
     assert {(r["assignment"], r["student_id"], r["score"]) for r in from_csv} >= {
-        ("derivatives", "alice", "10.0"), ("value", "bob", "0.0")}
+        ("derivatives", "alice", "10.0"),
+        ("value", "bob", "0.0"),
+    }

@@ -1,6 +1,7 @@
 """Notebook submissions turned into the micrograd package (no grading here: see
 test_notebook_submissions_grading.py). Every student notebook is built from the generated
 template notebooks, so these tests follow the course as it is generated."""
+
 from __future__ import annotations
 
 import json
@@ -11,14 +12,23 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_submission_helpers import (
+    cell_by_id,
+    grade_id,
+    solution,
+    student_notebook,
+    template_name,
+    write_all,
+    write_notebook,
+)
 
 from grader.intake import discovery, notebooks
 from grader.intake.discovery import InvalidSubmission, Submission
 from grader.paths import ASSIGNMENTS, REFERENCE_PACKAGE, STUDENT_TEMPLATE
-from notebook_submission_helpers import (cell_by_id, grade_id, solution, student_notebook,
-                                         template_name, write_all, write_notebook)
 
-REFERENCE = {p.name: p.read_text() for p in REFERENCE_PACKAGE.glob("*.py") if p.name != "__init__.py"}
+REFERENCE = {
+    p.name: p.read_text() for p in REFERENCE_PACKAGE.glob("*.py") if p.name != "__init__.py"
+}
 TEMPLATE = {p.name: p.read_text() for p in (STUDENT_TEMPLATE / "micrograd").glob("*.py")}
 
 
@@ -71,7 +81,9 @@ def test_a_duplicated_cell_counts_once_the_last_copy(tmp_path):
     write_notebook(tmp_path / "stu" / "01_derivatives.ipynb", nb)
     package, notes = prepare(tmp_path, tmp_path / "stu")
     assert modules(package)["derivatives.py"] == REFERENCE["derivatives.py"]
-    assert any("derivatives-chain_rule appears 2 times; the last one was graded" in n for n in notes)
+    assert any(
+        "derivatives-chain_rule appears 2 times; the last one was graded" in n for n in notes
+    )
 
 
 def test_a_deleted_cell_costs_only_its_part(tmp_path):
@@ -80,8 +92,11 @@ def test_a_deleted_cell_costs_only_its_part(tmp_path):
     write_notebook(tmp_path / "stu" / "01_derivatives.ipynb", nb)
     package, notes = prepare(tmp_path, tmp_path / "stu")
     text = modules(package)["derivatives.py"]
-    stub = next(c.source for c in notebooks.load_templates()["derivatives"].cells
-                if c.grade_id == "derivatives-numerical_gradient")
+    stub = next(
+        c.source
+        for c in notebooks.load_templates()["derivatives"].cells
+        if c.grade_id == "derivatives-numerical_gradient"
+    )
     assert stub in text  # the template's stub stands in for the missing part
     assert solution("derivatives-numerical_derivative") in text  # the rest is the student's
     assert solution("derivatives-chain_rule") in text
@@ -173,16 +188,22 @@ def test_magics_and_shell_escapes_are_commented_out_and_never_run(tmp_path):
     assert f"\n!rm -rf {canary}" not in "\n" + text and "\n%%bash" not in "\n" + text
     assert solution("derivatives-numerical_derivative") in text
     assert (canary / "alive.txt").read_text() == "still here"
-    assert any("derivatives-numerical_derivative: 3 IPython magic/shell line(s) were not run" in n
-               for n in notes), notes
-    assert any("derivatives-chain_rule: 1 IPython magic/shell line(s) were not run" in n
-               for n in notes), notes
+    assert any(
+        "derivatives-numerical_derivative: 3 IPython magic/shell line(s) were not run" in n
+        for n in notes
+    ), notes
+    assert any(
+        "derivatives-chain_rule: 1 IPython magic/shell line(s) were not run" in n for n in notes
+    ), notes
 
 
-@pytest.mark.parametrize("source", [
-    "x = (1\n     != 2)\n",  # `!=` continuing a line is Python, not a shell escape
-    'doc = """\n!not a command\n%not a magic\n"""\n',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = (1\n     != 2)\n",  # `!=` continuing a line is Python, not a shell escape
+        'doc = """\n!not a command\n%not a magic\n"""\n',
+    ],
+)
 def test_python_that_merely_looks_like_a_magic_is_kept(source):
     assert notebooks.strip_magics(source) == (source, [])
 
@@ -210,8 +231,9 @@ def test_the_edited_form_wins_when_package_and_notebooks_are_both_there(tmp_path
     package, notes = prepare(tmp_path, folder)
     assert modules(package)["engine.py"] == REFERENCE["engine.py"]
     assert modules(package)["nn.py"] == REFERENCE["nn.py"]
-    assert any("micrograd/nn.py was graded (its notebook cells are still the stubs)" in n
-               for n in notes)
+    assert any(
+        "micrograd/nn.py was graded (its notebook cells are still the stubs)" in n for n in notes
+    )
 
 
 def test_symlinked_notebooks_are_not_followed(tmp_path):
@@ -223,7 +245,12 @@ def test_symlinked_notebooks_are_not_followed(tmp_path):
 
 
 def test_a_notebook_that_is_no_lesson_says_what_was_expected(tmp_path):
-    path = write_notebook(tmp_path / "x.ipynb", nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell("print('hello')")]))
-    with pytest.raises(InvalidSubmission, match=r"x.ipynb: not a lesson notebook \(expected one of 01_derivatives.ipynb"):
+    path = write_notebook(
+        tmp_path / "x.ipynb",
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hello')")]),
+    )
+    with pytest.raises(
+        InvalidSubmission,
+        match=r"x.ipynb: not a lesson notebook \(expected one of 01_derivatives.ipynb",
+    ):
         prepare(tmp_path, path, kind="files")

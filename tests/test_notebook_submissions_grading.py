@@ -1,4 +1,5 @@
 """End to end: notebook submissions graded by `micrograder grade` with the real hidden suites."""
+
 from __future__ import annotations
 
 import json
@@ -6,11 +7,16 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from notebook_submission_helpers import (
+    cell_by_id,
+    student_notebook,
+    template_name,
+    write_all,
+    write_notebook,
+)
 
 from grader.cli import main
 from grader.paths import REFERENCE_PACKAGE
-from notebook_submission_helpers import (cell_by_id, student_notebook, template_name,
-                                         write_all, write_notebook)
 
 pytestmark = pytest.mark.slow
 
@@ -42,8 +48,12 @@ def graded(tmp_path_factory):
 
     out = root / "out"
     env = {"HOME": str(home)}
-    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--seed", "11",
-                                       "-j", "2"], env=env, catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["grade", str(subs), "--out", str(out), "--seed", "11", "-j", "2"],
+        env=env,
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
     return results, home, out
@@ -86,7 +96,9 @@ def test_a_deleted_cell_costs_only_its_part(graded):
     full = lesson_points(results["folder"])["derivatives"]
     got = lesson_points(results["deleted"])["derivatives"]
     assert 0 < got < full
-    assert any("numerical_gradient is missing" in n for n in results["deleted"]["extra_data"]["notes"])
+    assert any(
+        "numerical_gradient is missing" in n for n in results["deleted"]["extra_data"]["notes"]
+    )
 
 
 def test_an_unreadable_notebook_is_invalid_with_its_parse_error(graded):

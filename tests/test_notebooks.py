@@ -1,6 +1,7 @@
 """The lesson notebooks run: every source notebook executes top to bottom (reference on the
 path), the real nbgrader accepts the source notebooks (`validate`) and the student notebooks
 (`validate --invert`: every test cell fails before the student writes anything)."""
+
 import os
 import subprocess
 import sys
@@ -35,31 +36,49 @@ def reference_on_path(monkeypatch):
 def test_source_notebook_executes(lesson, kernel, reference_on_path):
     path = ASSIGNMENTS / lesson.id / f"{lesson.id}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name=kernel, resources={"metadata": {"path": str(path.parent)}}).execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    NotebookClient(
+        nb, timeout=300, kernel_name=kernel, resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert errors == []
     if lesson.id == "value":  # draw_dot rendered the graph inline
-        assert any("image/svg+xml" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+        assert any(
+            "image/svg+xml" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])
+        )
     if lesson.id == "training":  # loss curves and decision boundary
-        assert sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) >= 3
+        assert (
+            sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+            >= 3
+        )
 
 
 def nbgrader_validate(paths, *flags, pythonpath=None):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     if pythonpath:
         env["PYTHONPATH"] = str(pythonpath)
-    proc = subprocess.run(["nbgrader", "validate", *flags, *map(str, paths)],
-                          env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        ["nbgrader", "validate", *flags, *map(str, paths)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     return proc.stdout + proc.stderr
 
 
 def test_nbgrader_validate_accepts_the_source_notebooks(kernel):
     paths = [ASSIGNMENTS / lesson.id / f"{lesson.id}.ipynb" for lesson in LESSONS]
     output = nbgrader_validate(paths, pythonpath=SOLUTIONS)
-    assert output.count("Success! Your notebook passes all the tests.") == len(paths), output[-4000:]
+    assert output.count("Success! Your notebook passes all the tests.") == len(paths), output[
+        -4000:
+    ]
 
 
 def test_nbgrader_validate_invert_accepts_the_student_notebooks(kernel):
     paths = [STUDENT_TEMPLATE / "notebooks" / lesson.notebook_name for lesson in LESSONS]
     output = nbgrader_validate(paths, "--invert")
-    assert output.count("Success! The notebook does not pass any tests.") == len(paths), output[-4000:]
+    assert output.count("Success! The notebook does not pass any tests.") == len(paths), output[
+        -4000:
+    ]

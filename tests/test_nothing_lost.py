@@ -1,6 +1,7 @@
 """Nothing lost: SIGKILL the grader mid-run, run it again, and every submission ends up graded;
 results finished before the kill stay byte-identical and the gradebook is rebuilt from the
 per-submission results."""
+
 from __future__ import annotations
 
 import csv
@@ -12,9 +13,9 @@ import subprocess
 import time
 
 import pytest
+from hostile import probe
 
 from grader.paths import REFERENCE_PACKAGE
-from hostile import probe
 
 pytestmark = pytest.mark.slow
 IDS = [f"student{n}" for n in range(6)]
@@ -23,12 +24,25 @@ IDS = [f"student{n}" for n in range(6)]
 def test_sigkill_mid_run_then_rerun_loses_nothing(tmp_path):
     subs, out = tmp_path / "submissions", tmp_path / "out"
     for sub_id in IDS:
-        shutil.copytree(REFERENCE_PACKAGE, subs / sub_id / "micrograd",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-    command = probe.GRADE + [str(subs), "--out", str(out), "--lesson", "derivatives",
-                             "--seed", "99", "-j", "1"]
-    grader = subprocess.Popen(command, cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.copytree(
+            REFERENCE_PACKAGE,
+            subs / sub_id / "micrograd",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+    command = probe.GRADE + [
+        str(subs),
+        "--out",
+        str(out),
+        "--lesson",
+        "derivatives",
+        "--seed",
+        "99",
+        "-j",
+        "1",
+    ]
+    grader = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 240
     finished = []
     while grader.poll() is None and time.monotonic() < deadline:
@@ -51,8 +65,7 @@ def test_sigkill_mid_run_then_rerun_loses_nothing(tmp_path):
     killed_uids = probe.slot_uids(out, 1)
     assert probe.wait_no_processes(uids=killed_uids, cmd_has=str(subs)) == []
 
-    rerun = subprocess.run(command, cwd=tmp_path,
-                           capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
 
     for path, data in kept.items():

@@ -1,6 +1,7 @@
 """One truth for points (design.md, "Fair checks"): per lesson and per part of lesson.toml, the
 hidden checks marked with the part, the part's `points` and the nbgrader points of its public
 tests' cells (in the source notebook and in the student's) all add up to the same number."""
+
 from collections import defaultdict
 
 import nbformat
@@ -28,14 +29,18 @@ def cell_points(path, lesson) -> dict[str, float]:
         if meta.get("grade"):
             prefix = f"{lesson.id}-"
             assert meta["grade_id"].startswith(prefix), meta["grade_id"]
-            found[meta["grade_id"][len(prefix):]] = meta["points"]
+            found[meta["grade_id"][len(prefix) :]] = meta["points"]
     return found
 
 
 def test_every_hidden_check_is_in_exactly_one_known_part(checks):
     parts = {lesson.id: {part.name for part in lesson.parts} for lesson in LESSONS}
-    wrong = [f"{c['id']}: part {c['part']!r}" for c in checks if c["part"] not in parts[c["lesson"]]]
-    assert not wrong, "checks without exactly one @pytest.mark.part of their lesson.toml: " + "; ".join(wrong)
+    wrong = [
+        f"{c['id']}: part {c['part']!r}" for c in checks if c["part"] not in parts[c["lesson"]]
+    ]
+    assert not wrong, (
+        "checks without exactly one @pytest.mark.part of their lesson.toml: " + "; ".join(wrong)
+    )
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
@@ -58,16 +63,21 @@ def test_hidden_checks_parts_and_notebooks_agree(lesson, checks):
             hidden[check["part"]] += check["max_points"]
     notebooks = {
         "source notebook": cell_points(ASSIGNMENTS / lesson.id / f"{lesson.id}.ipynb", lesson),
-        "student notebook": cell_points(STUDENT_TEMPLATE / "notebooks" / lesson.notebook_name, lesson),
+        "student notebook": cell_points(
+            STUDENT_TEMPLATE / "notebooks" / lesson.notebook_name, lesson
+        ),
     }
     for part in lesson.parts:
-        assert hidden[part.name] == pytest.approx(part.points), \
-            f"{lesson.id}/{part.name}: hidden checks {hidden[part.name]:g}, lesson.toml {part.points:g}"
+        assert hidden[part.name] == pytest.approx(part.points), (
+            f"{lesson.id}/{part.name}: hidden checks {hidden[part.name]:g}, "
+            f"lesson.toml {part.points:g}"
+        )
         assert sum(part.public_tests.values()) == pytest.approx(part.points)
         for which, cells in notebooks.items():
             in_part = sum(cells[name] for name in part.public_tests)
-            assert in_part == pytest.approx(part.points), \
+            assert in_part == pytest.approx(part.points), (
                 f"{lesson.id}/{part.name}: {which} cells {in_part:g}, lesson.toml {part.points:g}"
+            )
     for which, cells in notebooks.items():
         assert set(cells) == set(lesson.public_test_points()), which
         assert sum(cells.values()) == pytest.approx(lesson.points), which

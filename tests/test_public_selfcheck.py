@@ -1,6 +1,7 @@
 """The students' public self-check: the reference passes every test, the fresh template fails
 every test (each on a stub of its lesson), and the run ends with the per-lesson table. The
 template is run from a copy outside the repository, as a student would."""
+
 import os
 import shutil
 import subprocess
@@ -9,34 +10,46 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from grader.generate.notebook import public_tests
 from grader.lessons import load_lessons
 from grader.paths import REFERENCE_PACKAGE, STUDENT_TEMPLATE
-from grader.generate.notebook import public_tests
 
 LESSONS = load_lessons()
-N_TESTS = sum(len(public_tests((l.folder / f"test_{l.id}.py").read_text(), l.id)[1]) for l in LESSONS)
+N_TESTS = sum(
+    len(public_tests((lesson.folder / f"test_{lesson.id}.py").read_text(), lesson.id)[1])
+    for lesson in LESSONS
+)
 
 
 def run_selfcheck(tmp_path, package, *args, extra_tests=None):
     """Copy the template, put `package` in as micrograd/ (and `extra_tests`, name -> text, in
     tests/), run `python -m pytest` in it."""
     folder = tmp_path / "my-course"
-    shutil.copytree(STUDENT_TEMPLATE, folder, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    shutil.copytree(
+        STUDENT_TEMPLATE, folder, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache")
+    )
     shutil.rmtree(folder / "micrograd")
     shutil.copytree(package, folder / "micrograd", ignore=shutil.ignore_patterns("__pycache__"))
     for name, text in (extra_tests or {}).items():
         (folder / "tests" / name).write_text(text)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # nothing but pytest itself
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=report.xml",
-                           *args], cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=report.xml", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     cases = ET.parse(folder / "report.xml").getroot().iter("testcase")
     outcomes = {}
     for case in cases:
         problem = case.find("failure") if case.find("failure") is not None else case.find("error")
         skipped = case.find("skipped") is not None
         outcomes[f"{case.get('classname')}::{case.get('name')}"] = (
-            "skipped" if skipped else "passed" if problem is None else problem.get("message", ""))
+            "skipped" if skipped else "passed" if problem is None else problem.get("message", "")
+        )
     return proc, outcomes
 
 
@@ -55,7 +68,9 @@ def test_fresh_template_fails_every_public_test_on_a_stub(tmp_path):
     proc, outcomes = run_selfcheck(tmp_path, STUDENT_TEMPLATE / "micrograd")
     assert proc.returncode == 1
     assert len(outcomes) == N_TESTS
-    not_stubbed = {test: outcome for test, outcome in outcomes.items() if "NotImplementedError" not in outcome}
+    not_stubbed = {
+        test: outcome for test, outcome in outcomes.items() if "NotImplementedError" not in outcome
+    }
     assert not_stubbed == {}
     assert "total" in proc.stdout and f"{0:>6}  {N_TESTS:>2}" in proc.stdout
 
@@ -70,7 +85,11 @@ def test_every_public_test_calls_a_stub_of_its_own_lesson(tmp_path, lesson):
     for module in lesson.modules:
         shutil.copy(STUDENT_TEMPLATE / "micrograd" / f"{module}.py", package / f"{module}.py")
     _, outcomes = run_selfcheck(tmp_path, package)
-    own = {t: o for t, o in outcomes.items() if t.startswith(f"tests.{lesson.test_name.removesuffix('.py')}::")}
+    own = {
+        t: o
+        for t, o in outcomes.items()
+        if t.startswith(f"tests.{lesson.test_name.removesuffix('.py')}::")
+    }
     earlier = {t: o for t, o in outcomes.items() if int(t.split("_")[1]) < lesson.order}
     assert own and all("NotImplementedError" in o for o in own.values()), own
     assert all(o == "passed" for o in earlier.values()), earlier
@@ -86,7 +105,11 @@ def broken_copy(tmp_path, module, line="def broken(:\n"):
 
 
 def lesson_of(test_id):
-    return next(l for l in LESSONS if test_id.startswith(f"tests.{l.test_name.removesuffix('.py')}::"))
+    return next(
+        lesson
+        for lesson in LESSONS
+        if test_id.startswith(f"tests.{lesson.test_name.removesuffix('.py')}::")
+    )
 
 
 def test_a_module_that_does_not_compile_fails_only_its_lesson(tmp_path):
@@ -115,17 +138,21 @@ def test_a_broken_engine_fails_the_lessons_that_import_it_and_no_other(tmp_path)
 
 
 def test_the_table_prints_when_a_test_file_cannot_be_collected(tmp_path):
-    edited = {"test_98_edited.py": '"""Edited"""\ndef test_x(:\n',
-              "test_99_edited.py": '"""Edited too"""\nimport pytest\n\n\n'
-                                   '@pytest.mark.parametrize("x", [1])\ndef test_y(z):\n    pass\n'}
+    edited = {
+        "test_98_edited.py": '"""Edited"""\ndef test_x(:\n',
+        "test_99_edited.py": '"""Edited too"""\nimport pytest\n\n\n'
+        '@pytest.mark.parametrize("x", [1])\ndef test_y(z):\n    pass\n',
+    }
     proc, outcomes = run_selfcheck(tmp_path, REFERENCE_PACKAGE, extra_tests=edited)
     assert [o for t, o in outcomes.items() if "edited" not in t] == ["passed"] * N_TESTS
     assert "micrograd self-check" in proc.stdout
     assert "failed test_98_edited: tests/test_98_edited.py, line 2 does not compile" in proc.stdout
     # pytest's own words for the collection error differ between versions: the file and the
     # test named are what matters.
-    assert any(line.strip().startswith("not collected: tests/test_99_edited.py:") and "test_y" in line
-               for line in proc.stdout.splitlines()), proc.stdout
+    assert any(
+        line.strip().startswith("not collected: tests/test_99_edited.py:") and "test_y" in line
+        for line in proc.stdout.splitlines()
+    ), proc.stdout
     assert f"{N_TESTS:>6}  {N_TESTS + 1:>2}" in proc.stdout  # test_y was never collected
 
 
@@ -136,8 +163,10 @@ def test_an_untouched_template_prints_one_line_per_failure(tmp_path):
     # a row per lesson with a line per failed test under it, the total, a hint; the last line.
     # Was 600 lines of tracebacks.
     assert len(lines) <= 12 + 2 * len(LESSONS) + N_TESTS + 4, proc.stdout
-    assert not any(marker in proc.stdout for marker in ("Traceback", "raise NotImplementedError",
-                                                        "_____", "short test summary"))
+    assert not any(
+        marker in proc.stdout
+        for marker in ("Traceback", "raise NotImplementedError", "_____", "short test summary")
+    )
     failed = [line for line in lines if line.startswith("    failed test_")]
     assert len(failed) == N_TESTS
     assert all(line.endswith(")") and "NotImplementedError (micrograd/" in line for line in failed)

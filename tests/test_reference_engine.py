@@ -1,4 +1,5 @@
 """The reference engine's gradients agree with central finite differences."""
+
 import math
 import random
 
@@ -75,7 +76,9 @@ def random_expression(rng, n_leaves, depth):
     only applying log/pow_half to exp(...) (always > 0)."""
     if depth == 0:
         return ("leaf", rng.randrange(n_leaves))
-    kind = rng.choice(["add", "sub", "mul", "truediv", "tanh", "sigmoid", "exp", "log", "pow2", "const"])
+    kind = rng.choice(
+        ["add", "sub", "mul", "truediv", "tanh", "sigmoid", "exp", "log", "pow2", "const"]
+    )
     sub = random_expression(rng, n_leaves, depth - 1)
     if kind in ("add", "sub", "mul"):
         return (kind, sub, random_expression(rng, n_leaves, depth - 1))
@@ -116,7 +119,12 @@ def evaluate(expr, leaves):
         return x.tanh() if is_value else math.tanh(x)
     if is_value:
         return getattr(x, kind)()
-    return {"tanh": math.tanh, "sigmoid": lambda t: 1 / (1 + math.exp(-t)), "exp": math.exp, "log": math.log}[kind](x)
+    return {
+        "tanh": math.tanh,
+        "sigmoid": lambda t: 1 / (1 + math.exp(-t)),
+        "exp": math.exp,
+        "log": math.log,
+    }[kind](x)
 
 
 @pytest.mark.parametrize("seed", range(20))

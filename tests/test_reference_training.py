@@ -1,4 +1,5 @@
 """The reference moons, split, batches and training loop."""
+
 import math
 import random
 
@@ -15,10 +16,14 @@ def test_moons_without_noise_lie_exactly_on_the_two_arcs(reference):
         if label == -1:  # outer arc (cos t, sin t)
             assert math.hypot(x1, x2) == pytest.approx(1.0, abs=1e-12) and x2 >= -1e-12
         else:  # inner arc (1 - cos t, 0.5 - sin t)
-            assert math.hypot(x1 - 1, x2 - 0.5) == pytest.approx(1.0, abs=1e-12) and x2 <= 0.5 + 1e-12
+            assert (
+                math.hypot(x1 - 1, x2 - 0.5) == pytest.approx(1.0, abs=1e-12) and x2 <= 0.5 + 1e-12
+            )
     # t evenly spaced over [0, π]: both ends of each arc are present
     outer = sorted(x for x, label in zip(X, y) if label == -1)
-    assert outer[0] == pytest.approx([-1.0, 0.0], abs=1e-12) and outer[-1] == pytest.approx([1.0, 0.0], abs=1e-12)
+    assert outer[0] == pytest.approx([-1.0, 0.0], abs=1e-12) and outer[-1] == pytest.approx(
+        [1.0, 0.0], abs=1e-12
+    )
 
 
 def test_moons_noise_has_the_requested_spread(reference):
@@ -53,13 +58,27 @@ def test_batches_cover_every_point_and_keep_a_smaller_last_batch(reference):
 def test_reference_reaches_the_lesson_accuracy_on_the_moons(reference):
     s = lesson_by_id("training").extra["settings"]
     X, y = reference.data.make_moons(s["n_samples"], noise=s["noise"], seed=s["seed"])
-    X_train, y_train, X_val, y_val = reference.data.train_val_split(X, y, s["val_fraction"], seed=s["seed"])
+    X_train, y_train, X_val, y_val = reference.data.train_val_split(
+        X, y, s["val_fraction"], seed=s["seed"]
+    )
     random.seed(s["seed"])
     model = reference.nn.MLP(2, [*s["hidden"], 1])
     optimizer = getattr(reference.optim, s["optimizer"])(model.parameters(), lr=s["lr"])
-    history = reference.train.train(model, optimizer, X_train, y_train, X_val, y_val, s["epochs"],
-                                    s["batch_size"], loss=s["loss"], alpha=s["alpha"])
-    assert len(history.train_loss) == len(history.val_loss) == len(history.val_accuracy) == s["epochs"]
+    history = reference.train.train(
+        model,
+        optimizer,
+        X_train,
+        y_train,
+        X_val,
+        y_val,
+        s["epochs"],
+        s["batch_size"],
+        loss=s["loss"],
+        alpha=s["alpha"],
+    )
+    assert (
+        len(history.train_loss) == len(history.val_loss) == len(history.val_accuracy) == s["epochs"]
+    )
     assert history.val_accuracy[-1] >= s["min_val_accuracy"]
     assert reference.train.accuracy(model, X_val, y_val) == history.val_accuracy[-1]
     assert history.best_val_loss == min(history.val_loss)
@@ -73,6 +92,12 @@ def test_momentum_and_adam_beat_sgd_in_the_benchmark(reference):
     rows = reference.train.benchmark_optimizers(*split, epochs=10)
     by_name = {row["optimizer"]: row for row in rows}
     assert list(by_name) == ["SGD", "Momentum", "Adam"]
-    assert set(rows[0]) == {"optimizer", "final_train_loss", "final_val_loss", "best_val_loss", "best_epoch"}
+    assert set(rows[0]) == {
+        "optimizer",
+        "final_train_loss",
+        "final_val_loss",
+        "best_val_loss",
+        "best_epoch",
+    }
     for better in ("Momentum", "Adam"):
         assert by_name[better]["final_train_loss"] < by_name["SGD"]["final_train_loss"]

@@ -1,13 +1,14 @@
 """results.json follows Gradescope's schema, feedback.html escapes hostile text, the gradebook
 formats points as numbers."""
+
 import json
 import math
 
-from grader.results import SubmissionResult, format_points, from_runner, without_runner
 from grader.lessons import load_lessons
 from grader.report.feedback import render_feedback
 from grader.report.gradebook import gradebook_rows, inert
 from grader.report.gradescope import read_results, results_json
+from grader.results import SubmissionResult, format_points, from_runner, without_runner
 
 LESSONS = load_lessons()
 HOSTILE = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
@@ -18,20 +19,27 @@ def runner_data(message="", visibility="visible"):
     for lesson in LESSONS:
         for i, share in enumerate((0.5, 0.5)):
             failed = lesson.id == "value" and i == 0
-            checks.append({"id": f"{lesson.id}/t{i}", "lesson": lesson.id,
-                           "name": f"{lesson.id} check {i}" + (HOSTILE if failed else ""),
-                           "points": 0.0 if failed else lesson.points * share,
-                           "max_points": lesson.points * share,
-                           "outcome": "failed" if failed else "passed",
-                           "message": message if failed else "",
-                           "visibility": visibility if i == 1 else "visible", "seconds": 0.1})
+            checks.append(
+                {
+                    "id": f"{lesson.id}/t{i}",
+                    "lesson": lesson.id,
+                    "name": f"{lesson.id} check {i}" + (HOSTILE if failed else ""),
+                    "points": 0.0 if failed else lesson.points * share,
+                    "max_points": lesson.points * share,
+                    "outcome": "failed" if failed else "passed",
+                    "message": message if failed else "",
+                    "visibility": visibility if i == 1 else "visible",
+                    "seconds": 0.1,
+                }
+            )
         lessons[lesson.id] = {"status": "graded", "reason": "", "seconds": 0.2}
     return {"seed": 7, "checks": checks, "lessons": lessons, "limits": {"request_timeout": 5}}
 
 
 def result(**kwargs) -> SubmissionResult:
-    return from_runner("alice", runner_data(**kwargs), LESSONS, seed=7, execution_time=1.25,
-                       digest="abc")
+    return from_runner(
+        "alice", runner_data(**kwargs), LESSONS, seed=7, execution_time=1.25, digest="abc"
+    )
 
 
 def assert_gradescope_schema(data):
@@ -63,14 +71,20 @@ def test_results_json_follows_gradescope_schema():
     assert failed[0]["tags"] == ["value"] and failed[0]["name"].startswith("The Value class: ")
     extra = data["extra_data"]
     assert extra["seed"] == 7 and extra["status"] == "graded" and extra["student_id"] == "alice"
-    assert extra["lessons"]["value"] == {"status": "graded", "reason": "", "points": 15.0,
-                                         "max_points": 30.0, "seconds": 0.2,
-                                         "restricted": ""}
+    assert extra["lessons"]["value"] == {
+        "status": "graded",
+        "reason": "",
+        "points": 15.0,
+        "max_points": 30.0,
+        "seconds": 0.2,
+        "restricted": "",
+    }
 
 
 def test_lessons_that_never_ran_still_carry_their_points():
-    data = results_json(without_runner("bob", "timeout", "grading took longer than 330 s",
-                                       LESSONS, seed=3))
+    data = results_json(
+        without_runner("bob", "timeout", "grading took longer than 330 s", LESSONS, seed=3)
+    )
     assert_gradescope_schema(data)
     assert data["score"] == 0 and data["max_score"] == 100 and len(data["tests"]) == len(LESSONS)
     assert all(t["output"] == "grading took longer than 330 s" for t in data["tests"])
@@ -99,20 +113,27 @@ def test_feedback_hides_the_detail_of_hidden_checks():
     data = runner_data()
     for check in data["checks"]:
         if check["lesson"] == "nn" and check["id"].endswith("t1"):
-            check.update(outcome="failed", points=0.0, message="SECRET expected 0.123456",
-                         visibility="hidden")
+            check.update(
+                outcome="failed",
+                points=0.0,
+                message="SECRET expected 0.123456",
+                visibility="hidden",
+            )
     html = render_feedback(from_runner("alice", data, LESSONS, seed=7, execution_time=1.0))
     assert "SECRET" not in html and "nn check 1" not in html
     assert "1 hidden check: 0 / 7.5 points" in " ".join(html.split())
-    html = render_feedback(from_runner("alice", runner_data(visibility="hidden"), LESSONS,
-                                       seed=7, execution_time=1.0))
+    html = render_feedback(
+        from_runner("alice", runner_data(visibility="hidden"), LESSONS, seed=7, execution_time=1.0)
+    )
     assert "1 hidden check:" in html
 
 
 def test_feedback_names_the_reason_of_a_broken_lesson():
     data = runner_data()
-    data["lessons"]["nn"] = {"status": "invalid",
-                             "reason": "micrograd/nn.py, line 4: SyntaxError: invalid syntax"}
+    data["lessons"]["nn"] = {
+        "status": "invalid",
+        "reason": "micrograd/nn.py, line 4: SyntaxError: invalid syntax",
+    }
     html = render_feedback(from_runner("carol", data, LESSONS, seed=7, execution_time=1.0))
     assert "micrograd/nn.py, line 4: SyntaxError" in html
 
@@ -138,25 +159,30 @@ def test_summary_table_and_status_line():
     out = Console(width=120, record=True)
     out.print(show.lesson_table(results, LESSONS))
     text = out.export_text()
-    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:5]]
-            for line in text.splitlines() if line.startswith("│")}
+    rows = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:5]]
+        for line in text.splitlines()
+        if line.startswith("│")
+    }
     assert rows["derivatives"] == ["3.3333", "10", "1/3"]
     assert rows["value"] == ["5", "30", "0/3"]
     assert rows["total"] == ["28.3333", "100", "0/3"]
-    assert show.status_line(results, skipped=1) == "graded 1, timeout 1, crashed 1 (1 unchanged, not regraded)"
+    assert (
+        show.status_line(results, skipped=1)
+        == "graded 1, timeout 1, crashed 1 (1 unchanged, not regraded)"
+    )
 
 
 def test_gradebook_cells_a_student_names_never_become_spreadsheet_formulas():
-    rows = gradebook_rows({"=HYPERLINK(\"http://x\")": result(), "+1": None}, LESSONS)
-    assert [row["id"] for row in rows] == ["'=HYPERLINK(\"http://x\")", "'+1"]
+    rows = gradebook_rows({'=HYPERLINK("http://x")': result(), "+1": None}, LESSONS)
+    assert [row["id"] for row in rows] == ['\'=HYPERLINK("http://x")', "'+1"]
     assert inert("alice") == "alice" and inert("@sum") == "'@sum" and inert("-2") == "'-2"
 
 
 def test_long_reasons_are_whole_and_on_one_line():
     """Reasons are never cut with "…": the HTML wraps them (CSS), the gradebook keeps them."""
     data = runner_data()
-    long_reason = ("micrograd/nn.py, line 4: SyntaxError: " + "word " * 120 + "THE END\n"
-                   "second line")
+    long_reason = "micrograd/nn.py, line 4: SyntaxError: " + "word " * 120 + "THE END\nsecond line"
     for lesson_id in ("nn", "losses"):
         data["lessons"][lesson_id] = {"status": "invalid", "reason": long_reason}
     graded = from_runner("dora", data, LESSONS, seed=7, execution_time=1.0)

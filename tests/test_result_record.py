@@ -2,10 +2,13 @@
 trusted (the submission is regraded), it is written last and staff only, and the output
 registry (grader/report/outputs.py) writes from it what a resumed submission lacks. And
 results.json stays byte for byte what it was before the record existed."""
+
 import json
 from pathlib import Path
 
 import pytest
+from grading_helpers import fake_grade_options, make_submission
+from results_golden_helpers import CASES
 
 from grader import names
 from grader.files import write_json_atomic
@@ -13,8 +16,6 @@ from grader.grading.orchestrate import grade_all
 from grader.lessons import load_lessons
 from grader.report import outputs
 from grader.results import FORMAT, RecordError, SubmissionResult, read_record
-from grading_helpers import fake_grade_options, make_submission
-from results_golden_helpers import CASES
 
 LESSONS = load_lessons()
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -26,6 +27,7 @@ def fake(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------- the record
+
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_the_record_round_trips_to_an_equal_model(case):
@@ -48,6 +50,7 @@ def test_results_json_bytes_are_unchanged(tmp_path, case):
 
 def mutations():
     """(what, change to a good record) pairs, each of which must make it untrusted."""
+
     def lesson0(r):
         return r["lessons"][0]
 
@@ -84,14 +87,16 @@ def test_a_record_of_another_format_or_malformed_is_not_trusted(what, change):
         SubmissionResult.from_dict(record, LESSONS)
 
 
-@pytest.mark.parametrize("text", ["", "{ not json", "[]", "null", '"x"', "[" * 100_000,
-                                  json.dumps({"format": FORMAT})])
+@pytest.mark.parametrize(
+    "text", ["", "{ not json", "[]", "null", '"x"', "[" * 100_000, json.dumps({"format": FORMAT})]
+)
 def test_corrupt_record_text_raises_only_record_error(text):
     with pytest.raises(RecordError):
         read_record(text, LESSONS)
 
 
 # ---------------------------------------------------------------- on disk, in a run
+
 
 def test_the_record_is_written_last_and_staff_only(tmp_path, fake):
     assert outputs.SUBMISSION_OUTPUTS[-1] is outputs.RECORD
@@ -108,13 +113,18 @@ def test_the_record_is_written_last_and_staff_only(tmp_path, fake):
     assert "alice.json" not in {p.name for p in (options.out / "alice").iterdir()}
 
 
-@pytest.mark.parametrize("damage", [
-    lambda path: path.write_text("{ not json"),
-    lambda path: path.write_text(json.dumps({**json.loads(path.read_text()),
-                                             "format": "micrograder-result/0"})),
-    lambda path: path.write_bytes(b"\xff\xfe"),
-    lambda path: path.unlink(),
-], ids=["corrupt", "another format", "not utf-8", "missing"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_text("{ not json"),
+        lambda path: path.write_text(
+            json.dumps({**json.loads(path.read_text()), "format": "micrograder-result/0"})
+        ),
+        lambda path: path.write_bytes(b"\xff\xfe"),
+        lambda path: path.unlink(),
+    ],
+    ids=["corrupt", "another format", "not utf-8", "missing"],
+)
 def test_an_untrusted_record_means_regrade(tmp_path, fake, damage):
     make_submission(tmp_path / "subs", "alice")
     make_submission(tmp_path / "subs", "bob")
@@ -153,10 +163,10 @@ def test_a_new_output_format_is_written_for_resumed_submissions(tmp_path, fake, 
     def write_score(path, result):
         path.write_text(f"{result.score:g}/{result.max_score:g}\n")
 
-    score_txt = outputs.SubmissionOutput("score.txt", outputs.in_folder("score.txt"),
-                                         write_score)
-    monkeypatch.setattr(outputs, "SUBMISSION_OUTPUTS",
-                        [*outputs.SUBMISSION_OUTPUTS[:-1], score_txt, outputs.RECORD])
+    score_txt = outputs.SubmissionOutput("score.txt", outputs.in_folder("score.txt"), write_score)
+    monkeypatch.setattr(
+        outputs, "SUBMISSION_OUTPUTS", [*outputs.SUBMISSION_OUTPUTS[:-1], score_txt, outputs.RECORD]
+    )
     summary = grade_all(tmp_path / "subs", options)
     assert summary.skipped == ["alice"] and len(fake.calls()) == 1
     assert (options.out / "alice" / "score.txt").read_text() == "40/40\n"
@@ -166,7 +176,11 @@ def test_the_staff_log_is_rewritten_only_when_there_is_something_to_log(tmp_path
     result = CASES["graded"]()
     log = names.log_path(tmp_path, result.id)
     assert outputs.write_missing_outputs(tmp_path, result) == [
-        "staff log", "feedback.html", "results.json", "result record"]
+        "staff log",
+        "feedback.html",
+        "results.json",
+        "result record",
+    ]
     assert "held back from the student: nn/t2: secret" in log.read_text()
     assert outputs.write_missing_outputs(tmp_path, result) == []
     quiet = CASES["never_ran"]()
@@ -209,10 +223,15 @@ def test_a_failed_write_leaves_no_earlier_record_behind(tmp_path, fake, monkeypa
         raise OSError(28, "No space left on device")
 
     registry = outputs.SUBMISSION_OUTPUTS
-    monkeypatch.setattr(outputs, "SUBMISSION_OUTPUTS",
-                        [outputs.SUBMISSION_OUTPUTS[0],
-                         outputs.SubmissionOutput("results.json", outputs.in_folder("results.json"),
-                                                  broken), outputs.RECORD])
+    monkeypatch.setattr(
+        outputs,
+        "SUBMISSION_OUTPUTS",
+        [
+            outputs.SUBMISSION_OUTPUTS[0],
+            outputs.SubmissionOutput("results.json", outputs.in_folder("results.json"), broken),
+            outputs.RECORD,
+        ],
+    )
     summary = grade_all(tmp_path / "subs", fake(force=True))
     assert "no results were written" in summary.results["alice"].reason
     assert not names.record_path(fake().out, "alice").exists()

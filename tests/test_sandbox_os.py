@@ -1,5 +1,6 @@
 """The OS sandbox behind jail.spawn: what a worker can see, write, reach and start, and the loud
 fallback when bubblewrap cannot run. Probes run Debian's python3 exactly as a worker would."""
+
 from __future__ import annotations
 
 import json
@@ -12,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hostile import probe
 
 from grader.cli import main
 from grader.paths import REFERENCE_PACKAGE, ROOT
 from grader.sandbox import jail
-from hostile import probe
 
 PYTHON = ["/usr/bin/python3", "-I", "-S", "-c"]
 
@@ -39,12 +40,19 @@ def package_root(tmp_path):
 
 def start(code: str, limits: jail.Limits, package_root: Path, *, slot: int = 0, stdout=None):
     """Start `code` as the client starts a worker: the assembled package read-only, a home."""
-    return jail.spawn(PYTHON + [textwrap.dedent(code)], slot=slot, limits=limits, stdout=stdout,
-                      package=package_root / "micrograd", home=package_root / "home")
+    return jail.spawn(
+        PYTHON + [textwrap.dedent(code)],
+        slot=slot,
+        limits=limits,
+        stdout=stdout,
+        package=package_root / "micrograd",
+        home=package_root / "home",
+    )
 
 
-def run_in_sandbox(code: str, limits: jail.Limits, package_root: Path, *, slot: int = 0,
-                   timeout: float = 30) -> tuple[int, str]:
+def run_in_sandbox(
+    code: str, limits: jail.Limits, package_root: Path, *, slot: int = 0, timeout: float = 30
+) -> tuple[int, str]:
     """Run `code` as a worker would; returns (exit code, captured output)."""
     capture = package_root.parent / f"capture-{slot}.txt"
     with open(capture, "wb") as out:
@@ -63,7 +71,8 @@ def test_worker_sees_only_usr_the_harness_and_its_package(limits, package_root, 
     secret.write_text("not for students")
     listener = probe.Listener()
     try:
-        code, output = run_in_sandbox(f"""
+        code, output = run_in_sandbox(
+            f"""
             import json, os, socket
             def can(action):
                 try:
@@ -83,8 +92,10 @@ def test_worker_sees_only_usr_the_harness_and_its_package(limits, package_root, 
                 "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
                 "hostname": os.uname().nodename,
                 "top": sorted(os.listdir("/")),
-                "visible": {{p: os.path.exists(p) for p in [{str(secret)!r}, {str(ROOT)!r} + "/solutions",
-                            {str(ROOT)!r} + "/grader/suites", {str(REFERENCE_PACKAGE)!r}, "/root", "/etc"]}},
+                "visible": {{p: os.path.exists(p) for p in [
+                    {str(secret)!r}, {str(ROOT)!r} + "/solutions", {str(ROOT)!r} + "/grader/suites",
+                    {str(ROOT)!r} + "/grader/sandbox/jail.py", {str(REFERENCE_PACKAGE)!r}, "/root",
+                    "/etc"]}},
                 "read_harness": can(lambda: open({str(jail.HARNESS_DIR / "worker.py")!r}).read()),
                 "write_harness": can(lambda: write({str(jail.HARNESS_DIR / "worker.py")!r})),
                 "write_usr": can(lambda: write("/usr/pwned")),
@@ -99,7 +110,10 @@ def test_worker_sees_only_usr_the_harness_and_its_package(limits, package_root, 
                               open("/proc/self/mounts").read().count(" " + p + " tmpfs ")]
                          for p in ("/tmp", os.getcwd())}},
             }}))
-        """, limits, package_root)
+        """,
+            limits,
+            package_root,
+        )
     finally:
         listener.close()
     assert code == 0, output
@@ -130,7 +144,8 @@ def test_worker_sees_only_usr_the_harness_and_its_package(limits, package_root, 
 def test_killing_the_worker_kills_setsid_daemons(limits, package_root):
     capture = package_root.parent / "daemon.txt"
     with open(capture, "wb") as out:
-        proc = start("""
+        proc = start(
+            """
             import os, sys, time
             if os.fork() == 0:
                 os.setsid()
@@ -140,7 +155,12 @@ def test_killing_the_worker_kills_setsid_daemons(limits, package_root):
             os.wait()
             print("daemon started", flush=True)
             time.sleep(120)
-        """, limits, package_root, slot=1, stdout=out)
+        """,
+            limits,
+            package_root,
+            slot=1,
+            stdout=out,
+        )
     uid = jail.slot_uid(limits, 1)
     for _ in range(100):
         if capture.read_text():
@@ -153,7 +173,8 @@ def test_killing_the_worker_kills_setsid_daemons(limits, package_root):
 
 def test_rlimits_hold_inside_the_sandbox(limits, package_root):
     small = replace(limits, address_space=256 * jail.MiB, processes=4, file_size=1 * jail.MiB)
-    code, output = run_in_sandbox("""
+    code, output = run_in_sandbox(
+        """
         import os, time
         try:
             bytearray(512 * 1024 * 1024)
@@ -176,7 +197,10 @@ def test_rlimits_hold_inside_the_sandbox(limits, package_root):
             print("wrote 2 MiB")
         except OSError as exc:
             print("write failed", exc.errno)
-    """, small, package_root)
+    """,
+        small,
+        package_root,
+    )
     lines = output.splitlines()
     assert lines[0] == "MemoryError"
     assert lines[1].startswith("children") and int(lines[1].split()[1]) < 4
@@ -188,7 +212,8 @@ def test_writes_stop_at_the_disk_cap_and_vanish_with_the_sandbox(limits, package
     home and in /tmp: each place takes disk_size bytes and disk_size / 4 KiB files, then
     ENOSPC; nothing of it exists on the host afterwards."""
     small = replace(limits, disk_size=4 * jail.MiB, file_size=64 * jail.MiB)
-    code, output = run_in_sandbox("""
+    code, output = run_in_sandbox(
+        """
         import errno, json, os
         def fill(folder, chunk):
             written, number = 0, 0
@@ -213,7 +238,10 @@ def test_writes_stop_at_the_disk_cap_and_vanish_with_the_sandbox(limits, package
         seen["home_empty"] = touch(".")  # a tmpfs without bytes left still had files to give
         seen["tmp_many"] = fill("/tmp", b"x" * 4096)
         print(json.dumps(seen))
-    """, small, package_root)
+    """,
+        small,
+        package_root,
+    )
     assert code == 0, output
     seen = json.loads(output)
     for place in ("home_big", "tmp_many"):
@@ -235,8 +263,9 @@ def test_fallback_is_process_level_and_said_so(package_root):
 def test_fallback_home_is_a_host_folder_emptied_before_each_start(package_root):
     off = jail.Limits(sandbox="off")
     home = package_root / "home"
-    write = ("import os; os.makedirs('a/b'); open('a/b/left.txt', 'w').write('x'); "
-             "print(os.getcwd())")
+    write = (
+        "import os; os.makedirs('a/b'); open('a/b/left.txt', 'w').write('x'); print(os.getcwd())"
+    )
     code, output = run_in_sandbox(write, off, package_root)
     assert (code, output.strip()) == (0, str(home))
     assert (home / "a" / "b" / "left.txt").exists()
@@ -245,8 +274,9 @@ def test_fallback_home_is_a_host_folder_emptied_before_each_start(package_root):
 
 
 def unavailable(monkeypatch):
-    monkeypatch.setattr(jail, "sandbox_status",
-                        lambda: jail.SandboxStatus(False, "bwrap not found (test)"))
+    monkeypatch.setattr(
+        jail, "sandbox_status", lambda: jail.SandboxStatus(False, "bwrap not found (test)")
+    )
 
 
 def test_require_refuses_when_the_sandbox_cannot_run(monkeypatch):
@@ -261,8 +291,9 @@ def test_grade_require_sandbox_is_a_one_line_error(monkeypatch, tmp_path):
     unavailable(monkeypatch)
     subs = tmp_path / "subs"
     (subs / "ann" / "micrograd").mkdir(parents=True)
-    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(tmp_path / "out"),
-                                       "--require-sandbox"])
+    result = CliRunner().invoke(
+        main, ["grade", str(subs), "--out", str(tmp_path / "out"), "--require-sandbox"]
+    )
     assert result.exit_code == 1
     assert "bwrap not found (test)" in result.output and "refusing to grade" in result.output
     assert "Traceback" not in result.output
@@ -275,10 +306,22 @@ def test_grade_without_sandbox_warns_once_and_records_it(monkeypatch, tmp_path):
     for name in ("ann", "ben"):
         (subs / name / "micrograd").mkdir(parents=True)
         for module in ("derivatives.py", "engine.py"):
-            (subs / name / "micrograd" / module).write_text((REFERENCE_PACKAGE / module).read_text())
+            (subs / name / "micrograd" / module).write_text(
+                (REFERENCE_PACKAGE / module).read_text()
+            )
     result = CliRunner().invoke(
-        main, ["grade", str(subs), "--out", str(tmp_path / "out"), "--lesson", "derivatives",
-               "--seed", "1"])
+        main,
+        [
+            "grade",
+            str(subs),
+            "--out",
+            str(tmp_path / "out"),
+            "--lesson",
+            "derivatives",
+            "--seed",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output + result.stderr
     assert result.stderr.count("WARNING") == 1 and "bwrap not found (test)" in result.stderr
     run = json.loads((tmp_path / "out" / "run.json").read_text())
@@ -290,7 +333,9 @@ def test_after_kill_group_the_slot_can_start_a_worker_at_once(limits, package_ro
     """Killing a fork bomb's sandbox returns only when its processes are gone: the slot's next
     worker (same uid, same RLIMIT_NPROC) starts straight away."""
     limits = replace(limits, processes=16)
-    bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    bomb = (
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    )
     proc = start(bomb, limits, package_root, slot=0, stdout=subprocess.DEVNULL)
     uid = jail.slot_uid(limits, 0)
     try:

@@ -1,21 +1,22 @@
 """What the student reads when their code fails in a worker: a missing third-party module is the
 standard-library rule, slow imports are import time, a call that does not fit the API quotes
 the signature the course expects, and no message shows the grader's scratch paths."""
+
 import json
 import re
 import time
 
 import pytest
+from sandbox_helpers import submission_from_reference
+from test_sandbox import BACKWARD, GRAPH, worker_for
 
 from grader.paths import REFERENCE_PACKAGE
-from grader.suites.assemble import assemble_package, read_assembly
 from grader.sandbox.client import Worker
 from grader.sandbox.errors import StudentError, WorkerCrashed, WorkerTimeout
 from grader.sandbox.jail import Limits
 from grader.sandbox.signatures import expected_call
+from grader.suites.assemble import assemble_package, read_assembly
 from grader.suites.runner import run_suites
-from sandbox_helpers import submission_from_reference
-from test_sandbox import BACKWARD, GRAPH, worker_for
 
 NEURON = {"kind": "neuron", "nin": 2, "activation": "relu"}
 NN_TOP = ("import random\n", "import random\nimport numpy as np\n")
@@ -26,8 +27,10 @@ def test_an_unused_numpy_import_is_reported_as_the_standard_library_rule(tmp_pat
         with pytest.raises(StudentError) as caught:
             worker.call("nn.parameters", model=NEURON)
     text = str(caught.value)
-    assert text.startswith("micrograd/nn.py, line 8 imports numpy, which the grader does not "
-                           "have: micrograd is written with Python's standard library only")
+    assert text.startswith(
+        "micrograd/nn.py, line 8 imports numpy, which the grader does not "
+        "have: micrograd is written with Python's standard library only"
+    )
     assert "remove the import" in text and "ModuleNotFoundError" not in text
 
 
@@ -36,8 +39,10 @@ def test_a_missing_package_module_is_not_blamed_on_the_standard_library(tmp_path
     with worker_for(tmp_path, lesson="nn", nn=[helper]) as worker:
         with pytest.raises(StudentError) as caught:
             worker.call("nn.parameters", model=NEURON)
-    assert str(caught.value).startswith("micrograd/nn.py, line 8 imports micrograd.helpers, "
-                                        "which is not in the package graded for this lesson")
+    assert str(caught.value).startswith(
+        "micrograd/nn.py, line 8 imports micrograd.helpers, "
+        "which is not in the package graded for this lesson"
+    )
 
 
 def test_any_module_outside_the_standard_library_is_reported_as_the_rule(tmp_path):
@@ -65,8 +70,9 @@ def test_training_at_import_is_reported_as_import_time(tmp_path):
 def test_a_slow_import_inside_another_names_the_module_that_was_running(tmp_path):
     slow = ("import math\n", "import math\nimport time\ntime.sleep(60)\n")
     mine = tmp_path / "mine"
-    with worker_for(mine, lesson="nn", whole_stack=True, limits=Limits(request_timeout=2.0),
-                    engine=[slow]) as worker:
+    with worker_for(
+        mine, lesson="nn", whole_stack=True, limits=Limits(request_timeout=2.0), engine=[slow]
+    ) as worker:
         with pytest.raises(WorkerTimeout) as caught:  # nn.py imports engine.py, which sleeps
             worker.call("nn.parameters", model=NEURON)
     assert "(micrograd/engine.py was still running" in str(caught.value)
@@ -76,8 +82,9 @@ def test_a_slow_import_inside_another_names_the_module_that_was_running(tmp_path
 def test_a_slow_request_after_a_finished_import_is_not_import_time(tmp_path):
     slow_import = ("import math\n", "import math\nimport time\ntime.sleep(1.0)\n")
     hang = (BACKWARD, "        ### BEGIN SOLUTION\n        while True:\n            pass\n")
-    with worker_for(tmp_path, limits=Limits(request_timeout=3.0),
-                    engine=[slow_import, hang]) as worker:
+    with worker_for(
+        tmp_path, limits=Limits(request_timeout=3.0), engine=[slow_import, hang]
+    ) as worker:
         with pytest.raises(WorkerTimeout) as caught:
             worker.call("value.graph", nodes=GRAPH)
         text = str(caught.value)
@@ -106,8 +113,11 @@ def test_an_exit_at_import_names_the_module_being_imported(tmp_path):
 
 
 def test_a_patched_reply_encoder_cannot_turn_progress_into_replies(tmp_path):
-    patching = ("import math\n", "import math\nimport sys\n"
-                "sys.modules['__main__'].encode = lambda reply: b'{\"ok\": true, \"result\": 0}\\n'\n")
+    patching = (
+        "import math\n",
+        "import math\nimport sys\n"
+        "sys.modules['__main__'].encode = lambda reply: b'{\"ok\": true, \"result\": 0}\\n'\n",
+    )
     with worker_for(tmp_path, engine=[patching]) as worker:
         assert worker.call("value.leaf", data=1.5) == 0  # the request's reply: forged, as before
         assert worker.call("value.leaf", data=2.5) == 0  # ... and still one line per request
@@ -116,20 +126,25 @@ def test_a_patched_reply_encoder_cannot_turn_progress_into_replies(tmp_path):
 
 
 def test_a_call_that_does_not_fit_the_signature_quotes_the_courses(tmp_path):
-    renamed = ('    def __init__(self, nin, activation="tanh"):',
-               '    def __init__(self, nin, act="tanh"):\n        activation = act')
+    renamed = (
+        '    def __init__(self, nin, activation="tanh"):',
+        '    def __init__(self, nin, act="tanh"):\n        activation = act',
+    )
     with worker_for(tmp_path, lesson="nn", nn=[renamed]) as worker:
         with pytest.raises(StudentError) as caught:
             worker.call("nn.parameters", model=NEURON)
     assert str(caught.value) == (
         "your code raised TypeError: Neuron.__init__() got an unexpected keyword argument "
-        "'activation' — the course expects Neuron(nin, activation='tanh')")
+        "'activation' — the course expects Neuron(nin, activation='tanh')"
+    )
 
 
 def test_a_type_error_inside_the_students_code_quotes_no_signature(tmp_path):
     # Raised inside Neuron.__init__ by a call of the student's own: not the course's call.
-    inner = ('    def __init__(self, nin, activation="tanh"):',
-             '    def __init__(self, nin, activation="tanh"):\n        Layer(nin)')
+    inner = (
+        '    def __init__(self, nin, activation="tanh"):',
+        '    def __init__(self, nin, activation="tanh"):\n        Layer(nin)',
+    )
     with worker_for(tmp_path, lesson="nn", nn=[inner]) as worker:
         with pytest.raises(StudentError) as caught:
             worker.call("nn.parameters", model=NEURON)
@@ -138,25 +153,34 @@ def test_a_type_error_inside_the_students_code_quotes_no_signature(tmp_path):
 
 
 def test_expected_signatures_come_from_the_reference():
-    assert expected_call("MLP.__init__() takes 3 positional arguments") == \
-        "MLP(nin, nouts, activation='tanh')"
-    assert expected_call("numerical_derivative() missing 1 required positional argument: 'x'") \
+    assert (
+        expected_call("MLP.__init__() takes 3 positional arguments")
+        == "MLP(nin, nouts, activation='tanh')"
+    )
+    assert (
+        expected_call("numerical_derivative() missing 1 required positional argument: 'x'")
         == "numerical_derivative(f, x, h=1e-06)"
-    assert expected_call("Adam.step() takes 1 positional argument but 2 were given") == \
-        "Adam.step()"
+    )
+    assert (
+        expected_call("Adam.step() takes 1 positional argument but 2 were given") == "Adam.step()"
+    )
     assert expected_call("unsupported operand type(s) for +: 'Value' and 'str'") == ""
     assert expected_call("helper() takes no arguments") == ""
 
 
-@pytest.mark.parametrize("raising", [
-    "raise ValueError('bad file: ' + __file__)",
-    "open(os.path.join(os.path.dirname(__file__), 'weights.txt'))",
-    "open(os.path.join(os.getcwd(), 'weights.txt'))",
-], ids=["message", "file-not-found", "cwd"])
+@pytest.mark.parametrize(
+    "raising",
+    [
+        "raise ValueError('bad file: ' + __file__)",
+        "open(os.path.join(os.path.dirname(__file__), 'weights.txt'))",
+        "open(os.path.join(os.getcwd(), 'weights.txt'))",
+    ],
+    ids=["message", "file-not-found", "cwd"],
+)
 def test_messages_show_paths_relative_to_the_submission(tmp_path, raising):
-    add = '''    def __add__(self, other):
+    add = """    def __add__(self, other):
         ### BEGIN SOLUTION
-'''
+"""
     edit = (add, add + f"        import os\n        {raising}\n")
     with worker_for(tmp_path, engine=[edit]) as worker:
         with pytest.raises(StudentError) as caught:
@@ -176,15 +200,21 @@ def test_graded_numpy_import_costs_its_lesson_with_the_rule_as_the_reason(tmp_pa
     results = _graded(tmp_path, **{"derivatives.py": "import numpy as np\n" + source})
     assert results["lessons"]["derivatives"]["points"] == 0
     messages = {check["message"] for check in results["checks"]}
-    assert messages == {"micrograd/derivatives.py, line 1 imports numpy, which the grader does "
-                        "not have: micrograd is written with Python's standard library only, "
-                        "so remove the import (use math and random)"}
+    assert messages == {
+        "micrograd/derivatives.py, line 1 imports numpy, which the grader does "
+        "not have: micrograd is written with Python's standard library only, "
+        "so remove the import (use math and random)"
+    }
 
 
 def test_graded_messages_never_show_the_graders_scratch_paths(tmp_path):
     source = (REFERENCE_PACKAGE / "derivatives.py").read_text()
-    leaky = source.replace('    """Estimate f\'(x)', '    raise ValueError(f"{__file__} in "\n'
-                           '                     f"{os.getcwd()}")\n    """Estimate f\'(x)', 1)
+    leaky = source.replace(
+        '    """Estimate f\'(x)',
+        '    raise ValueError(f"{__file__} in "\n'
+        '                     f"{os.getcwd()}")\n    """Estimate f\'(x)',
+        1,
+    )
     results = _graded(tmp_path, **{"derivatives.py": "import os\n" + leaky})
     failed = [check for check in results["checks"] if check["outcome"] != "passed"]
     assert failed and all("micrograd/derivatives.py in " in c["message"] for c in failed)
@@ -194,9 +224,10 @@ def test_graded_messages_never_show_the_graders_scratch_paths(tmp_path):
 
 def test_a_syntax_error_in_a_helper_module_names_it_relatively(tmp_path):
     package = submission_from_reference(
-        tmp_path / "submission", {"nn.py": [("import random\n",
-                                             "import random\nfrom .helpers import scale\n")]},
-        files={"helpers.py": "def scale(:\n"})
+        tmp_path / "submission",
+        {"nn.py": [("import random\n", "import random\nfrom .helpers import scale\n")]},
+        files={"helpers.py": "def scale(:\n"},
+    )
     dest = assemble_package(package, "nn", tmp_path / "assembled")
     with Worker(dest, student_files=read_assembly(dest).student) as worker:
         with pytest.raises(StudentError) as caught:

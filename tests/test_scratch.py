@@ -1,5 +1,6 @@
 """grader/scratch.py: removal at any depth, and the sweep that removes only a dead grader's
 own scratch folders."""
+
 from __future__ import annotations
 
 import os
@@ -63,14 +64,19 @@ def test_remove_tree_recovers_folders_made_unreadable_by_their_owner():
     os.chmod(tree, 0o755)
     os.chown(tree, uid, uid)
     as_user = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
-    made = subprocess.run(as_user + ["sh", "-c", "mkdir -p a/b && touch a/b/f && chmod 000 a"],
-                          cwd=tree)
+    made = subprocess.run(
+        as_user + ["sh", "-c", "mkdir -p a/b && touch a/b/f && chmod 000 a"], cwd=tree
+    )
     assert made.returncode == 0
     code = "import sys; from grader import scratch; scratch.remove_tree(sys.argv[1])"
     project = str(Path(scratch.__file__).parents[1])
-    removed = subprocess.run(as_user + [sys.executable, "-c", code, str(tree / "a")],
-                             capture_output=True, text=True, cwd="/",
-                             env={**os.environ, "PYTHONPATH": project})
+    removed = subprocess.run(
+        as_user + [sys.executable, "-c", code, str(tree / "a")],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        env={**os.environ, "PYTHONPATH": project},
+    )
     assert removed.returncode == 0, removed.stderr
     assert not (tree / "a").exists()
     tree.rmdir()
@@ -102,8 +108,11 @@ def test_sweep_removes_only_a_dead_owners_folders(tmp_path):
     reused_pid.mkdir()
     alive = tmp_path / f"{scratch.PREFIX}{scratch.owner_tag()}-submission-1-def"
     alive.mkdir()
-    foreign = [tmp_path / "micrograder-bench-x1", tmp_path / "micrograder-0-q1w2e3",
-               tmp_path / "something-else"]
+    foreign = [
+        tmp_path / "micrograder-bench-x1",
+        tmp_path / "micrograder-0-q1w2e3",
+        tmp_path / "something-else",
+    ]
     for folder in foreign:
         folder.mkdir()
     file_named_like_ours = tmp_path / f"{scratch.PREFIX}{dead_owner_tag()}-file"
@@ -115,7 +124,8 @@ def test_sweep_removes_only_a_dead_owners_folders(tmp_path):
 
     assert removed == sorted([dead, reused_pid])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        p.name for p in [alive, *foreign, file_named_like_ours, link])
+        p.name for p in [alive, *foreign, file_named_like_ours, link]
+    )
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make another user's folder")

@@ -2,13 +2,14 @@
 gives the same checks, a correct but slow closure engine still passes the whole-stack check, and
 held-back labels stay on the trusted side. (Reference full marks and template zero for every
 lesson: test_suites_core.py.)"""
+
 import random
 import warnings
 
 import pytest
+from sandbox_helpers import FIXTURES, submission_from_reference
 
 from grader.suites.runner import run_suites
-from sandbox_helpers import FIXTURES, submission_from_reference
 
 MINE = ["losses", "optim", "training"]
 
@@ -23,15 +24,22 @@ def points(results):
 
 def test_same_seed_same_checks_other_seed_other_inputs(tmp_path):
     # Failure messages quote the random inputs, so equal messages mean equal inputs.
-    package = submission_from_reference(tmp_path / "sub", {
-        "losses.py": [("return total * (1.0 / len(scores))", "return total")],
-        "optim.py": [("p.data -= self.lr * p.grad", "p.data -= self.lr * p.grad * 0.5")],
-    })
+    package = submission_from_reference(
+        tmp_path / "sub",
+        {
+            "losses.py": [("return total * (1.0 / len(scores))", "return total")],
+            "optim.py": [("p.data -= self.lr * p.grad", "p.data -= self.lr * p.grad * 0.5")],
+        },
+    )
     lessons = ["losses", "optim"]
-    first, again, other = (run(package, tmp_path / str(i), lessons=lessons, seed=seed)
-                           for i, seed in enumerate((5, 5, 6)))
+    first, again, other = (
+        run(package, tmp_path / str(i), lessons=lessons, seed=seed)
+        for i, seed in enumerate((5, 5, 6))
+    )
+
     def outcomes(results):
         return [(c["id"], c["outcome"], c["points"], c["message"]) for c in results["checks"]]
+
     assert outcomes(first) == outcomes(again)
     messages = [c["message"] for c in first["checks"] if c["message"]]
     assert messages and messages != [c["message"] for c in other["checks"] if c["message"]]
@@ -45,7 +53,9 @@ def test_whole_stack_with_a_closure_engine_passes(tmp_path):
     results = run(package, tmp_path, lessons=["training"])
     failed = [(c["id"], c["message"]) for c in results["checks"] if c["outcome"] != "passed"]
     assert failed == []
-    whole = next(c for c in results["checks"] if c["id"] == "training/test_whole_stack_learns_the_moons")
+    whole = next(
+        c for c in results["checks"] if c["id"] == "training/test_whole_stack_learns_the_moons"
+    )
     print(f"whole-stack training check with a closure engine: {whole['seconds']:.2f} s")
 
 
@@ -58,10 +68,17 @@ class RecordingWorker:
     def call(self, op, timeout=None, **args):
         self.requests.append((op, args))
         epochs = args["epochs"]
-        return {"history": {"train_loss": [1.0] * epochs, "val_loss": [1.0] * epochs,
-                            "val_accuracy": [0.5] * epochs, "best_val_loss": 1.0, "best_epoch": 0},
-                "parameters": args["model"]["weights"],
-                "model": {"class_kept": True, "same_parameters": True}}
+        return {
+            "history": {
+                "train_loss": [1.0] * epochs,
+                "val_loss": [1.0] * epochs,
+                "val_accuracy": [0.5] * epochs,
+                "best_val_loss": 1.0,
+                "best_epoch": 0,
+            },
+            "parameters": args["model"]["weights"],
+            "model": {"class_kept": True, "same_parameters": True},
+        }
 
 
 def suite_module():

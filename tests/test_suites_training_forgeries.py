@@ -6,28 +6,34 @@ the forgery must lose every training, History, integration and benchmark point a
 others. Correct variants of what the design leaves free keep full marks. (Issue 8: a class swap
 with a made-up History and made-up benchmark rows used to earn 13 of 15.)
 """
+
 import functools
 import random
 
 import pytest
+from sandbox_helpers import submission_from_reference
 
 from grader.paths import REFERENCE_PACKAGE
 from grader.suites.runner import run_suites
-from sandbox_helpers import submission_from_reference
 
 # The checks that judge training; every other check of the lesson judges data.py or accuracy().
-TRAINING = {"test_train_learns_the_moons", "test_whole_stack_learns_the_moons",
-            "test_history_fields", "test_full_batch_training_matches_reference[hinge+SGD]",
-            "test_full_batch_training_matches_reference[mse+Momentum+StepLR+clip]",
-            "test_full_batch_training_matches_reference[bce+Adam+cosine]",
-            "test_benchmark_rows", "test_benchmark_defaults_match_the_protocol",
-            "test_train_loss_weighted_and_ties_to_the_first_epoch"}
+TRAINING = {
+    "test_train_learns_the_moons",
+    "test_whole_stack_learns_the_moons",
+    "test_history_fields",
+    "test_full_batch_training_matches_reference[hinge+SGD]",
+    "test_full_batch_training_matches_reference[mse+Momentum+StepLR+clip]",
+    "test_full_batch_training_matches_reference[bce+Adam+cosine]",
+    "test_benchmark_rows",
+    "test_benchmark_defaults_match_the_protocol",
+    "test_train_loss_weighted_and_ties_to_the_first_epoch",
+}
 # With lr 0 nothing is learned, so an untrained model with honest reports is the right answer
 # there: the one training check that forgery may pass.
 LR_ZERO = "test_train_loss_weighted_and_ties_to_the_first_epoch"
 BENCHMARK = {"test_benchmark_rows", "test_benchmark_defaults_match_the_protocol"}
 
-MADE_UP_HISTORY = '''
+MADE_UP_HISTORY = """
 def made_up_history(epochs):
     history = History()
     for epoch in range(epochs):
@@ -36,9 +42,9 @@ def made_up_history(epochs):
         history.val_accuracy.append(min(1.0, 0.6 + 0.05 * epoch))
     history.best_val_loss, history.best_epoch = history.val_loss[-1], epochs - 1
     return history
-'''
+"""
 
-MADE_UP_ROWS = '''
+MADE_UP_ROWS = """
 def benchmark_optimizers(X_train, y_train, X_val, y_val, optimizers=("SGD", "Momentum", "Adam"),
                          hidden=(8, 8), lr=0.05, epochs=20, batch_size=16, seed=0,
                          loss="hinge", alpha=1e-4):
@@ -47,10 +53,13 @@ def benchmark_optimizers(X_train, y_train, X_val, y_val, optimizers=("SGD", "Mom
              "final_val_loss": made_up[name.lower()] + 0.05,
              "best_val_loss": made_up[name.lower()] + 0.05, "best_epoch": epochs - 1}
             for name in optimizers]
-'''
+"""
 
 # The issue's forgery: the model becomes a hand-written moons rule; History and rows made up.
-CLASS_SWAP = MADE_UP_HISTORY + MADE_UP_ROWS + '''
+CLASS_SWAP = (
+    MADE_UP_HISTORY
+    + MADE_UP_ROWS
+    + """
 from .engine import Value
 from .nn import Module
 
@@ -65,9 +74,10 @@ def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
           loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
     model.__class__ = MoonsRule
     return made_up_history(epochs)
-'''
+"""
+)
 
-HARD_CODED = '''
+HARD_CODED = """
 PRETRAINED = PRETRAINED_WEIGHTS
 
 
@@ -75,20 +85,25 @@ def hard_code(model):
     weights = PRETRAINED.get(len(model.parameters()))
     for p, w in zip(model.parameters(), weights or []):
         p.data = w
-'''
+"""
 
 # Weights trained in advance, with everything reported made up.
-HARD_CODED_MADE_UP = MADE_UP_HISTORY + MADE_UP_ROWS + HARD_CODED + '''
+HARD_CODED_MADE_UP = (
+    MADE_UP_HISTORY
+    + MADE_UP_ROWS
+    + HARD_CODED
+    + """
 
 def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
           loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
     hard_code(model)
     return made_up_history(epochs)
-'''
+"""
+)
 
 # Reports computed honestly from a model that was never trained (hard-coded or left as built);
 # benchmark_optimizers is the reference's, on top of this train().
-HONEST_REPORTS = '''
+HONEST_REPORTS = """
 
 def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
           loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
@@ -102,7 +117,7 @@ def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
         history.val_accuracy.append(correct / len(y_val))
     history.best_val_loss, history.best_epoch = history.val_loss[0], 0
     return history
-'''
+"""
 
 
 @functools.lru_cache(maxsize=1)
@@ -129,8 +144,8 @@ def forged(tmp_path, reference, name):
     forgery = {
         "class swap, made-up History and rows": CLASS_SWAP,
         "hard-coded weights, made-up History and rows": HARD_CODED_MADE_UP,
-        "hard-coded weights, honest reports": HARD_CODED + HONEST_REPORTS.replace(
-            "{setup}", "hard_code(model)"),
+        "hard-coded weights, honest reports": HARD_CODED
+        + HONEST_REPORTS.replace("{setup}", "hard_code(model)"),
         "untrained, honest reports": HONEST_REPORTS.replace("{setup}", "pass"),
         "correct train(), made-up rows": MADE_UP_ROWS,
     }[name]
@@ -145,8 +160,12 @@ def grade(package, tmp_path):
     return {c["id"].split("/", 1)[1]: c for c in results["checks"]}
 
 
-FORGERIES = ["class swap, made-up History and rows", "hard-coded weights, made-up History and rows",
-             "hard-coded weights, honest reports", "untrained, honest reports"]
+FORGERIES = [
+    "class swap, made-up History and rows",
+    "hard-coded weights, made-up History and rows",
+    "hard-coded weights, honest reports",
+    "untrained, honest reports",
+]
 
 
 @pytest.mark.slow
@@ -172,10 +191,15 @@ def test_made_up_benchmark_rows_earn_no_benchmark_point(tmp_path, reference):
 def test_free_choices_keep_full_marks(tmp_path):
     """Another batch order, model.zero_grad() instead of the optimizer's, optimizer names in
     lower case: all free (design.md), all full marks."""
-    package = submission_from_reference(tmp_path / "sub", {"train.py": [
-        ("batch_size, seed=epoch)", "batch_size, seed=1000 + 7 * epoch)"),
-        ("            optimizer.zero_grad()\n", "            model.zero_grad()\n"),
-        ('"optimizer": name,', '"optimizer": name.lower(),'),
-    ]})
+    package = submission_from_reference(
+        tmp_path / "sub",
+        {
+            "train.py": [
+                ("batch_size, seed=epoch)", "batch_size, seed=1000 + 7 * epoch)"),
+                ("            optimizer.zero_grad()\n", "            model.zero_grad()\n"),
+                ('"optimizer": name,', '"optimizer": name.lower(),'),
+            ]
+        },
+    )
     checks = grade(package, tmp_path)
     assert [(check, c["message"]) for check, c in checks.items() if c["outcome"] != "passed"] == []

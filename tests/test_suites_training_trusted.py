@@ -1,6 +1,7 @@
 """The trusted side of the training checks: the plain-float MLP agrees with the reference, and
 the moons' random placement is a rigid motion (a learnable problem, the same for every
 placement)."""
+
 import math
 import random
 import warnings
@@ -27,8 +28,9 @@ def test_floatnet_computes_what_the_reference_computes(reference, nouts, loss):
     X, y = reference.data.make_moons(30, noise=0.2, seed=3)
     scores, objective = reference.train.objective(net, X, y, loss, 1e-3)
     assert floatnet.scores(params, nouts, X) == pytest.approx([s.data for s in scores], rel=1e-12)
-    assert floatnet.objective(params, nouts, X, y, loss, 1e-3) == pytest.approx(objective.data,
-                                                                                rel=1e-12)
+    assert floatnet.objective(params, nouts, X, y, loss, 1e-3) == pytest.approx(
+        objective.data, rel=1e-12
+    )
     accuracy = floatnet.accuracy(floatnet.scores(params, nouts, X), y)
     assert accuracy == reference.train.accuracy(net, X, y)
 
@@ -44,8 +46,9 @@ def test_bce_is_finite_for_scores_a_log_cannot_take():
 
 def test_placed_moons_are_the_moons_moved_rigidly(reference):
     test_training = suite_module()
-    placed = [test_training.placed_moons(reference, random.Random(seed), 40, 0.0)
-              for seed in (1, 1, 2)]
+    placed = [
+        test_training.placed_moons(reference, random.Random(seed), 40, 0.0) for seed in (1, 1, 2)
+    ]
     assert placed[0] == placed[1] and placed[0] != placed[2]
     X, y = placed[0]
     assert sorted(y) == [-1] * 20 + [1] * 20

@@ -10,6 +10,7 @@ Afterwards nothing a student receives (their results.json and feedback.html) hol
 line, a marked slice, or a number the attacker returned; the staff-only log holds what was held
 back; and the restricted feedback still names the failed checks and their expected values.
 """
+
 from __future__ import annotations
 
 import html
@@ -19,10 +20,10 @@ import shutil
 import subprocess
 
 import pytest
+from hostile import exfiltrate, probe
 
 from grader.paths import EXAMPLES, REFERENCE_PACKAGE, STUDENT_TEMPLATE
 from grader.sandbox import jail
-from hostile import exfiltrate, probe
 
 pytestmark = pytest.mark.slow
 WINDOW = 24  # characters: a reference line's slice this long found in feedback counts as a leak
@@ -39,13 +40,32 @@ def run(tmp_path_factory):
     base = tmp_path_factory.mktemp("trust")
     subs, out = base / "submissions", base / "out"
     exfiltrate.build(subs / "exfil")
-    shutil.copytree(REFERENCE_PACKAGE, subs / "reference" / "micrograd",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REFERENCE_PACKAGE,
+        subs / "reference" / "micrograd",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     for name in ("alice", "bob"):
         shutil.copytree(EXAMPLES / name, subs / name, ignore=shutil.ignore_patterns("__pycache__"))
-    proc = subprocess.run(probe.GRADE + [str(subs), "--out", str(out), "--seed", "11", "-j", "2",
-                                         "--timeout", "5", "--require-sandbox"],
-                          capture_output=True, text=True, timeout=900, cwd=base)
+    proc = subprocess.run(
+        probe.GRADE
+        + [
+            str(subs),
+            "--out",
+            str(out),
+            "--seed",
+            "11",
+            "-j",
+            "2",
+            "--timeout",
+            "5",
+            "--require-sandbox",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=base,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {"out": out, "subs": subs, "proc": proc}
 
@@ -54,8 +74,10 @@ def student_texts(out, sub_id) -> dict[str, str]:
     """Everything handed to the student, as text a person would read (HTML and JSON decoded)."""
     folder = out / sub_id
     data = json.loads((folder / "results.json").read_text())
-    return {"results.json": json.dumps(data, ensure_ascii=False),
-            "feedback.html": html.unescape((folder / "feedback.html").read_text())}
+    return {
+        "results.json": json.dumps(data, ensure_ascii=False),
+        "feedback.html": html.unescape((folder / "feedback.html").read_text()),
+    }
 
 
 def solution_lines():
@@ -78,7 +100,7 @@ def reference_only_windows(student_package) -> set[str]:
     windows = set()
     for line in solution_lines():
         for start in range(0, max(0, len(line) - WINDOW) + 1):
-            window = line[start:start + WINDOW]
+            window = line[start : start + WINDOW]
             if len(window) == WINDOW and window not in own:
                 windows.add(window)
     return windows
@@ -105,7 +127,11 @@ def test_no_channel_carried_anything_from_a_restricted_worker(run):
     texts = student_texts(run["out"], "exfil")
     for name, text in texts.items():
         for output in own_stack:  # as HTML shows it, as it is, as results.json escapes it
-            for shown in (html.unescape(output), output, json.dumps(output, ensure_ascii=False)[1:-1]):
+            for shown in (
+                html.unescape(output),
+                output,
+                json.dumps(output, ensure_ascii=False)[1:-1],
+            ):
                 text = text.replace(shown, "")
         assert exfiltrate.MARK not in text, name  # messages, type names, strings, file names
         assert str(int(exfiltrate.MAGIC)) not in text, name  # returned numbers
@@ -120,7 +146,9 @@ def test_no_channel_carried_anything_from_a_restricted_worker(run):
 
 def test_the_attack_really_ran_and_staff_see_what_was_held_back(run):
     staff_log = (run["out"] / ".logs" / "exfil.log").read_text()
-    assert exfiltrate.MARK in staff_log  # the reference was read, and its text kept from the student
+    assert (
+        exfiltrate.MARK in staff_log
+    )  # the reference was read, and its text kept from the student
     assert "held back from the student" in staff_log
 
 
@@ -128,20 +156,27 @@ def test_which_checks_fail_cannot_spell_out_a_reference_line(run):
     """Pass/fail is the one channel restricted feedback keeps (design.md): read as bits, in the
     order the attacker set them, it carries a few bytes per run, never a whole line."""
     results = json.loads((run["out"] / "exfil" / "results.json").read_text())
-    bits = "".join("1" if t["status"] == "failed" else "0" for t in results["tests"]
-                   if t["tags"][0] in RESTRICTED_FOR_EXFIL)
-    decoded = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits) - 7, 8))
+    bits = "".join(
+        "1" if t["status"] == "failed" else "0"
+        for t in results["tests"]
+        if t["tags"][0] in RESTRICTED_FOR_EXFIL
+    )
+    decoded = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8))
     text = decoded.decode("latin-1")
     assert not any(w in text for w in reference_only_windows(run["subs"] / "exfil" / "micrograd"))
 
 
 def test_restricted_feedback_still_names_checks_and_expected_values(run):
     results = json.loads((run["out"] / "bob" / "results.json").read_text())
-    restricted = [t for t in results["tests"] if t["tags"][0] in RESTRICTED_FOR_BOB
-                  and t["status"] == "failed"]
+    restricted = [
+        t
+        for t in results["tests"]
+        if t["tags"][0] in RESTRICTED_FOR_BOB and t["status"] == "failed"
+    ]
     assert restricted, "bob's losses bug must fail a restricted check"
-    assert any(re.search(r"expected -?\d", t["output"]) and "your value" in t["output"]
-               for t in restricted), [t["output"] for t in restricted]
+    assert any(
+        re.search(r"expected -?\d", t["output"]) and "your value" in t["output"] for t in restricted
+    ), [t["output"] for t in restricted]
     assert not any(re.search(r"\bgot\b", t["output"]) for t in restricted)
     page = html.unescape((run["out"] / "bob" / "feedback.html").read_text())
     assert page.count("Details held back") == len(RESTRICTED_FOR_BOB)
@@ -165,9 +200,12 @@ def test_lessons_before_the_first_bug_and_without_reference_are_unrestricted(run
 
 
 def _value_messages(subs, out) -> list[str]:
-    proc = subprocess.run(probe.GRADE + [str(subs), "--out", str(out), "--seed", "5",
-                                         "--lesson", "value"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        probe.GRADE + [str(subs), "--out", str(out), "--seed", "5", "--lesson", "value"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     tests = json.loads((out / "bob" / "results.json").read_text())["tests"]
     return [t["output"] for t in tests if t["status"] == "failed"]
@@ -188,14 +226,25 @@ def test_replay_an_edited_submission_gets_fresh_inputs_an_unchanged_one_the_same
 def test_a_restricted_lesson_still_states_the_standard_library_rule(tmp_path):
     """The rule is shown when the student's own files confirm the import (a restricted worker's
     word alone is not taken)."""
-    from grader.suites.runner import run_suites
     from sandbox_helpers import submission_from_reference
 
-    package = submission_from_reference(tmp_path / "sub", {
-        "engine.py": [("_local_grads=(1 - t * t,)", "_local_grads=(1 + t * t,)")],  # lesson 2 bug
-        "nn.py": [("import random\n", "import random\n\nimport numpy\n")]})
+    from grader.suites.runner import run_suites
+
+    package = submission_from_reference(
+        tmp_path / "sub",
+        {
+            "engine.py": [
+                ("_local_grads=(1 - t * t,)", "_local_grads=(1 + t * t,)")
+            ],  # lesson 2 bug
+            "nn.py": [("import random\n", "import random\n\nimport numpy\n")],
+        },
+    )
     results = run_suites(package, seed=1, lessons=["value", "nn"], workdir=tmp_path / "work")
     nn = [c for c in results["checks"] if c["lesson"] == "nn"]
     assert nn and all(c["restricted"] for c in nn)
-    assert all(c["message"].startswith("micrograd/nn.py, line 9 imports numpy, which the grader "
-                                       "does not have") for c in nn), nn[0]["message"]
+    assert all(
+        c["message"].startswith(
+            "micrograd/nn.py, line 9 imports numpy, which the grader does not have"
+        )
+        for c in nn
+    ), nn[0]["message"]

@@ -3,6 +3,7 @@
 Public self-check with fixed inputs. Passing it is a good sign; the grader also runs hidden
 checks (other sizes, activations and weights).
 """
+
 import math
 import random
 

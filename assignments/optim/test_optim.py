@@ -3,11 +3,20 @@
 Public self-check: one parameter, gradients chosen so every step is easy to follow by hand
 (PyTorch's formulas). Passing it is a good sign; the grader also compares longer random runs.
 """
+
 import math
 from types import SimpleNamespace
 
-from micrograd.optim import (SGD, Adam, CosineAnnealingLR, ExponentialLR, Momentum, StepLR,
-                             clip_grad_norm, clip_grad_value)
+from micrograd.optim import (
+    SGD,
+    Adam,
+    CosineAnnealingLR,
+    ExponentialLR,
+    Momentum,
+    StepLR,
+    clip_grad_norm,
+    clip_grad_value,
+)
 
 
 def test_sgd_step():
@@ -72,7 +81,9 @@ def test_clipping():
     clip_grad_value(…, 1) clamps 3, −4, 0.5 to 1, −1, 0.5."""
     params = [SimpleNamespace(data=0.0, grad=3.0), SimpleNamespace(data=0.0, grad=4.0)]
     assert math.isclose(clip_grad_norm(params, 1.0), 5.0, rel_tol=1e-4)
-    assert math.isclose(params[0].grad, 0.6, rel_tol=1e-5) and math.isclose(params[1].grad, 0.8, rel_tol=1e-5)
+    assert math.isclose(params[0].grad, 0.6, rel_tol=1e-5) and math.isclose(
+        params[1].grad, 0.8, rel_tol=1e-5
+    )
     params = [SimpleNamespace(data=0.0, grad=g) for g in (3.0, -4.0, 0.5)]
     clip_grad_value(params, 1.0)
     assert [p.grad for p in params] == [1.0, -1.0, 0.5]

@@ -3,6 +3,7 @@
 Public self-check with fixed seeds and a small data set. Passing it is a good sign; the grader
 also checks the moons' geometry and noise, and trains on data you do not see.
 """
+
 import math
 import random
 from types import SimpleNamespace
@@ -35,13 +36,18 @@ def test_split_and_batches():
     assert sorted(x[0] for x in X_train + X_val) == [float(i) for i in range(10)]
     pairs = list(batches(X[:8], y[:8], 3, shuffle=False))
     assert [len(xb) for xb, _ in pairs] == [3, 3, 2]
-    assert [x for xb, _ in pairs for x in xb] == X[:8] and [t for _, yb in pairs for t in yb] == y[:8]
+    assert [x for xb, _ in pairs for x in xb] == X[:8] and [t for _, yb in pairs for t in yb] == y[
+        :8
+    ]
 
 
 def test_accuracy():
     """A 'model' that scores x by its first coordinate: scores 1, −1, 2, −3 against labels
     1, 1, 1, −1 are right 3 times out of 4."""
-    model = lambda x: SimpleNamespace(data=x[0])
+
+    def model(x):
+        return SimpleNamespace(data=x[0])
+
     assert math.isclose(accuracy(model, [[1.0], [-1.0], [2.0], [-3.0]], [1, 1, 1, -1]), 0.75)
 
 
@@ -52,8 +58,16 @@ def test_training_learns_the_moons():
     X_train, y_train, X_val, y_val = train_val_split(X, y, val_fraction=0.2, seed=0)
     random.seed(0)
     model = MLP(2, [8, 8, 1])
-    history = train(model, Adam(model.parameters(), lr=0.05), X_train, y_train, X_val, y_val,
-                    epochs=30, batch_size=16)
+    history = train(
+        model,
+        Adam(model.parameters(), lr=0.05),
+        X_train,
+        y_train,
+        X_val,
+        y_val,
+        epochs=30,
+        batch_size=16,
+    )
     assert len(history.train_loss) == len(history.val_loss) == len(history.val_accuracy) == 30
     assert history.val_loss[history.best_epoch] == history.best_val_loss == min(history.val_loss)
     assert history.val_accuracy[-1] >= 0.85

@@ -6,6 +6,7 @@ Pipeline, in small steps (see each module):
   notebook.py  jinja2 narrative -> nbgrader source notebook -> student notebook (grade_ids there)
   course.py    build() every owned file, differences(), write(), check()
 """
+
 from grader.generate.course import build, check, write
 from grader.generate.errors import GenerateError
 

@@ -1,4 +1,5 @@
 """`micrograder generate [--check]`: what the command prints and its exit status."""
+
 import click
 
 from grader.generate.course import check, write
@@ -15,10 +16,16 @@ def run_generate(check_only: bool) -> None:
             for change in changes:
                 click.echo(change)
             raise click.ClickException(
-                f"{len(changes)} generated file(s) out of date: run `micrograder generate`")
+                f"{len(changes)} generated file(s) out of date: run `micrograder generate`"
+            )
         click.echo("student_template/ and the notebooks are up to date")
         return
     for change in changes:
-        click.echo({"missing": "wrote", "stale": "updated", "extra": "removed"}[change.split(":")[0]]
-                   + ":" + change.split(":", 1)[1])
-    click.echo(f"{len(changes)} file(s) changed" if changes else "nothing to do: everything up to date")
+        click.echo(
+            {"missing": "wrote", "stale": "updated", "extra": "removed"}[change.split(":")[0]]
+            + ":"
+            + change.split(":", 1)[1]
+        )
+    click.echo(
+        f"{len(changes)} file(s) changed" if changes else "nothing to do: everything up to date"
+    )

@@ -9,6 +9,7 @@
   assignments/<lesson>/<lesson>.ipynb      the nbgrader source notebook (with solutions)
 Everything is a pure function of the inputs (sorted keys, fixed cell ids, no timestamps), so
 building twice gives the same bytes."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,9 @@ STUDENT_FILES = Path(__file__).with_name("student")
 TEMPLATE = "student_template"
 # Made by running things (pytest, Jupyter); never owned, never compared.
 SCRATCH = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
-PACKAGE_INIT = ('"""The micrograd package you build during the course (this file is not graded)."""'
-                '\n')
+PACKAGE_INIT = (
+    '"""The micrograd package you build during the course (this file is not graded)."""\n'
+)
 
 
 def _read(path: Path) -> str:
@@ -56,8 +58,11 @@ def build(root: Path = ROOT) -> dict[str, bytes]:
 
 def reference_texts(course: Course) -> dict[str, str]:
     """module name -> text of every reference module but __init__.py (lesson and helper ones)."""
-    return {path.stem: _read(path) for path in sorted(course.reference_package.glob("*.py"))
-            if path.name != "__init__.py"}
+    return {
+        path.stem: _read(path)
+        for path in sorted(course.reference_package.glob("*.py"))
+        if path.name != "__init__.py"
+    }
 
 
 def template_package(course: Course, texts: dict[str, str]) -> dict[str, bytes]:
@@ -67,12 +72,15 @@ def template_package(course: Course, texts: dict[str, str]) -> dict[str, bytes]:
         path = course.reference_package / f"{module}.py"
         if module in course.owners:
             if not has_solution(text):
-                raise GenerateError(f"{path}: no '### BEGIN SOLUTION' region, but lesson "
-                                    f"'{course.owners[module].id}' lists it")
+                raise GenerateError(
+                    f"{path}: no '### BEGIN SOLUTION' region, but lesson "
+                    f"'{course.owners[module].id}' lists it"
+                )
             text = clear_solutions(text, str(path))
         elif has_solution(text):
-            raise GenerateError(f"{path}: has solution regions but no lesson lists module "
-                                f"'{module}' in lesson.toml")
+            raise GenerateError(
+                f"{path}: has solution regions but no lesson lists module '{module}' in lesson.toml"
+            )
         out[f"{TEMPLATE}/micrograd/{path.name}"] = text.encode("utf-8")
     out[f"{TEMPLATE}/micrograd/__init__.py"] = PACKAGE_INIT.encode("utf-8")
     return out
@@ -85,10 +93,15 @@ def lesson_files(course: Course, lesson: Lesson, texts: dict[str, str]) -> dict[
     test_imports, tests = nbmod.public_tests(test_text, str(lesson.public_tests_file))
     if not tests:
         raise GenerateError(f"{lesson.public_tests_file}: no test_* functions")
-    modules = {m: split_module(texts[m], str(course.reference_package / f"{m}.py"))
-               for m in lesson.modules}
-    context = {"lesson": lesson, "lessons": course.lessons, "parts": lesson.parts,
-               "points": nbmod.public_test_points(lesson, tests)}
+    modules = {
+        m: split_module(texts[m], str(course.reference_package / f"{m}.py")) for m in lesson.modules
+    }
+    context = {
+        "lesson": lesson,
+        "lessons": course.lessons,
+        "parts": lesson.parts,
+        "points": nbmod.public_test_points(lesson, tests),
+    }
     specs = nbmod.parse_cells(nbmod.render_template(lesson, context), template_path)
     source = nbmod.source_notebook(lesson, specs, modules, test_imports, tests, template_path)
     student = nbmod.student_notebook(source, template_path)
@@ -101,11 +114,19 @@ def lesson_files(course: Course, lesson: Lesson, texts: dict[str, str]) -> dict[
 
 def student_harness(course: Course) -> dict[str, bytes]:
     """The student's self-check harness (conftest, pytest.ini), save_notebook.py and README."""
-    out = {f"{TEMPLATE}/{folder}{name}": _read(STUDENT_FILES / name).encode("utf-8")
-           for folder, name in (("tests/", "conftest.py"), ("", "pytest.ini"),
-                                ("", "save_notebook.py"))}
-    readme = jinja2.Template(_read(STUDENT_FILES / "README.md.j2"),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    out = {
+        f"{TEMPLATE}/{folder}{name}": _read(STUDENT_FILES / name).encode("utf-8")
+        for folder, name in (
+            ("tests/", "conftest.py"),
+            ("", "pytest.ini"),
+            ("", "save_notebook.py"),
+        )
+    }
+    readme = jinja2.Template(
+        _read(STUDENT_FILES / "README.md.j2"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
     out[f"{TEMPLATE}/README.md"] = readme.render(lessons=course.lessons).encode("utf-8")
     return out
 

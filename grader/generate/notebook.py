@@ -24,6 +24,7 @@ course staff using nbgrader rely on them.
                       points from the lesson.toml part that holds the test (`[parts]`).
 Narrative cells get ids `<lesson>-md-<n>` / `<lesson>-code-<n>` (n = cell position).
 """
+
 from __future__ import annotations
 
 import ast
@@ -41,7 +42,7 @@ from grader.generate.regions import clear_notebook_solutions, has_solution
 
 TEMPLATE_NAME = "notebook.j2"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-SETUP_SOURCE = '''\
+SETUP_SOURCE = """\
 # Run this cell first. The notebook lives in notebooks/, the `micrograd` package one folder up:
 # this makes the lessons you already finished importable.
 import sys
@@ -50,16 +51,16 @@ sys.path.insert(0, "..")
 # The module cells below are the files of the micrograd package, so their relative imports
 # (`from .engine import Value`) mean the package's modules.
 __package__ = "micrograd"
-'''
+"""
 DIRECTIVE = re.compile(r"^%%\s*(\S+)\s*(.*)$")
 
 
 @dataclass(frozen=True)
 class CellSpec:
-    kind: str            # markdown | code | setup | module | test
+    kind: str  # markdown | code | setup | module | test
     args: tuple[str, ...]
     body: str
-    line: int            # line in the rendered template, for error messages
+    line: int  # line in the rendered template, for error messages
 
 
 def render_template(lesson, context: dict) -> str:
@@ -75,8 +76,9 @@ def render_template(lesson, context: dict) -> str:
     except jinja2.TemplateNotFound:
         raise GenerateError(f"{path}: missing notebook template") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise GenerateError(f"{exc.filename or path}:{exc.lineno}: template error: "
-                            f"{exc.message}") from None
+        raise GenerateError(
+            f"{exc.filename or path}:{exc.lineno}: template error: {exc.message}"
+        ) from None
     except jinja2.UndefinedError as exc:
         raise GenerateError(f"{path}: template error: {exc.message}") from None
 
@@ -103,11 +105,14 @@ def parse_cells(text: str, where: str) -> list[CellSpec]:
         if spec.kind == "module" and len(spec.args) < 2:
             raise GenerateError(f"{where}:{spec.line}: write '%% module <module> <part> ...'")
         if expected_args is not None and len(spec.args) != expected_args:
-            raise GenerateError(f"{where}:{spec.line}: '%% {spec.kind}' takes {expected_args} "
-                                "argument(s)")
+            raise GenerateError(
+                f"{where}:{spec.line}: '%% {spec.kind}' takes {expected_args} argument(s)"
+            )
         if spec.kind in ("setup", "module", "test") and spec.body.strip():
-            raise GenerateError(f"{where}:{spec.line}: '%% {spec.kind}' cells are generated; "
-                                "remove the text below it")
+            raise GenerateError(
+                f"{where}:{spec.line}: '%% {spec.kind}' cells are generated; "
+                "remove the text below it"
+            )
         if spec.kind in ("markdown", "code") and not spec.body.strip():
             raise GenerateError(f"{where}:{spec.line}: empty '%% {spec.kind}' cell")
     return specs
@@ -120,12 +125,16 @@ def public_tests(test_text: str, where: str) -> tuple[list[str], dict[str, str]]
     imports = []
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
-                     else [a.name for a in node.names])
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+            )
             tops = {n.split(".")[0] for n in names}
             if tops & {"grader", "micrograder"}:
-                raise GenerateError(f"{where}:{node.lineno}: public tests must not import the "
-                                    "grader")
+                raise GenerateError(
+                    f"{where}:{node.lineno}: public tests must not import the grader"
+                )
             if "micrograd" not in tops:
                 imports.append(ast.get_source_segment(test_text, node))
     tests = {}
@@ -133,15 +142,23 @@ def public_tests(test_text: str, where: str) -> tuple[list[str], dict[str, str]]
         if part.name == HEADER:
             continue
         if not part.name.startswith("test_"):
-            raise GenerateError(f"{where}: '{part.name}' is not a test; public test files hold "
-                                "only test_* functions")
+            raise GenerateError(
+                f"{where}: '{part.name}' is not a test; public test files hold "
+                "only test_* functions"
+            )
         tests[part.name] = part.text.rstrip() + "\n"
     return imports, tests
 
 
 def _nbgrader(grade_id: str, *, solution=False, grade=False, locked=False, points=None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution, "task": False}
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if points is not None:
         meta["points"] = int(points) if points == int(points) else points
     return meta
@@ -155,17 +172,22 @@ def public_test_points(lesson, tests) -> dict[str, float]:
     for part in lesson.parts:
         for name in part.public_tests:
             if name not in tests:
-                raise GenerateError(f"{toml}: [parts.{part.name}] names public test '{name}', "
-                                    f"which {lesson.public_tests_file.name} does not define")
+                raise GenerateError(
+                    f"{toml}: [parts.{part.name}] names public test '{name}', "
+                    f"which {lesson.public_tests_file.name} does not define"
+                )
     for name in tests:
         if name not in points:
-            raise GenerateError(f"{toml}: public test '{name}' is in no part (add it to the "
-                                "public_tests of one [parts.<name>])")
+            raise GenerateError(
+                f"{toml}: public test '{name}' is in no part (add it to the "
+                "public_tests of one [parts.<name>])"
+            )
     return {name: points[name] for name in tests}
 
 
-def source_notebook(lesson, specs, modules: dict[str, list[Part]], test_imports, tests,
-                    where) -> nbformat.NotebookNode:
+def source_notebook(
+    lesson, specs, modules: dict[str, list[Part]], test_imports, tests, where
+) -> nbformat.NotebookNode:
     """The nbgrader source notebook (with solutions, without outputs)."""
     points = public_test_points(lesson, tests)
     cells = []
@@ -185,8 +207,11 @@ def source_notebook(lesson, specs, modules: dict[str, list[Part]], test_imports,
         cells.append(cell)
     _check_placement(specs, modules, placed, tests, placed_tests, where)
     nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"},
-                   "micrograder": {"lesson": lesson.id}}
+    nb.metadata = {
+        "kernelspec": dict(KERNELSPEC),
+        "language_info": {"name": "python"},
+        "micrograder": {"lesson": lesson.id},
+    }
     _check_metadata(nb, where)
     return nb
 
@@ -207,13 +232,17 @@ def _module_cell(spec: CellSpec, modules: dict[str, list[Part]], where):
     """The named parts of a module: a solution cell when they hold a solution region."""
     module, names = spec.args[0], spec.args[1:]
     if module not in modules:
-        raise GenerateError(f"{where}:{spec.line}: module '{module}' is not one of this "
-                            f"lesson's modules {sorted(modules)}")
+        raise GenerateError(
+            f"{where}:{spec.line}: module '{module}' is not one of this "
+            f"lesson's modules {sorted(modules)}"
+        )
     by_name = {p.name: p for p in modules[module]}
     missing = [n for n in names if n not in by_name]
     if missing:
-        raise GenerateError(f"{where}:{spec.line}: {module}.py has no part "
-                            f"{', '.join(missing)} (parts: {', '.join(by_name)})")
+        raise GenerateError(
+            f"{where}:{spec.line}: {module}.py has no part "
+            f"{', '.join(missing)} (parts: {', '.join(by_name)})"
+        )
     source = "".join(by_name[n].text for n in names)
     grade_id = f"{module}-{names[0]}"
     cell = nbformat.v4.new_code_cell(source, id=grade_id)
@@ -229,8 +258,9 @@ def _test_cell(lesson, spec: CellSpec, tests: dict[str, str], points: dict[str, 
     """An autograded cell: the public test's source, then a call to it."""
     name = spec.args[0]
     if name not in tests:
-        raise GenerateError(f"{where}:{spec.line}: no public test '{name}' in "
-                            f"{lesson.public_tests_file.name}")
+        raise GenerateError(
+            f"{where}:{spec.line}: no public test '{name}' in {lesson.public_tests_file.name}"
+        )
     grade_id = f"{lesson.id}-{name}"
     cell = nbformat.v4.new_code_cell(tests[name] + f"\n\n{name}()\n", id=grade_id)
     cell.metadata["nbgrader"] = _nbgrader(grade_id, grade=True, locked=True, points=points[name])
@@ -240,17 +270,19 @@ def _test_cell(lesson, spec: CellSpec, tests: dict[str, str], points: dict[str, 
 def _check_placement(specs, modules, placed, tests, placed_tests, where) -> None:
     """One setup cell; every part of every module once, in order; every public test once."""
     if not any(spec.kind == "setup" for spec in specs):
-        raise GenerateError(f"{where}: no '%% setup' cell (the first code cell must be "
-                            "'%% setup')")
+        raise GenerateError(f"{where}: no '%% setup' cell (the first code cell must be '%% setup')")
     for module, parts in modules.items():
         if placed[module] != [p.name for p in parts]:
             raise GenerateError(
                 f"{where}: the module cells of {module}.py must hold its parts once each, in "
                 f"order: expected {' '.join(p.name for p in parts)}, got "
-                f"{' '.join(placed[module]) or 'none'}")
+                f"{' '.join(placed[module]) or 'none'}"
+            )
     if sorted(placed_tests) != sorted(tests) or len(set(placed_tests)) != len(placed_tests):
-        raise GenerateError(f"{where}: place every public test exactly once (tests: "
-                            f"{', '.join(tests)}; placed: {', '.join(placed_tests)})")
+        raise GenerateError(
+            f"{where}: place every public test exactly once (tests: "
+            f"{', '.join(tests)}; placed: {', '.join(placed_tests)})"
+        )
 
 
 def student_notebook(source: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode:
@@ -277,5 +309,8 @@ def notebook_bytes(nb) -> bytes:
 
 def module_source(nb, module: str) -> str:
     """Join the cells of `module`, in notebook order (gives back the module file)."""
-    return "".join(c.source for c in nb.cells
-                   if c.get("metadata", {}).get("micrograder", {}).get("module") == module)
+    return "".join(
+        c.source
+        for c in nb.cells
+        if c.get("metadata", {}).get("micrograder", {}).get("module") == module
+    )

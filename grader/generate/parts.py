@@ -5,6 +5,7 @@ A module is its *header* (docstring, imports, constants: everything before the f
 decorators or the comment lines right above it and runs up to the next part, blank lines
 included, so joining the parts in order gives back the module byte for byte. Statements between
 two definitions belong to the part above them."""
+
 from __future__ import annotations
 
 import ast

@@ -2,6 +2,7 @@
 
 The stubbing is nbgrader's own ClearSolutions preprocessor, run on a one-cell notebook that holds
 the text, so a module and a notebook cell are cleared by exactly the same rule."""
+
 from __future__ import annotations
 
 import logging

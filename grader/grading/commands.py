@@ -1,5 +1,6 @@
 """The bodies of `micrograder grade` and `micrograder validate` (grader/cli.py only declares
 the options). User mistakes become one-line click errors that say what to do."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -11,14 +12,21 @@ from rich.console import Console
 from rich.table import Table
 
 from grader import paths, scratch
-from grader.report import console as show
+from grader.grading.orchestrate import (
+    GradeOptions,
+    RunSummary,
+    check_output_dir,
+    grade_all,
+    grade_submission,
+    new_seed,
+    previous_run,
+    previous_seed,
+)
 from grader.intake import discovery, lms
 from grader.intake.discovery import Submission
-from grader.grading.orchestrate import (GradeOptions, check_output_dir, grade_all,
-                                        grade_submission, new_seed, previous_run,
-                                        previous_seed)
 from grader.lessons import Lesson, LessonError, course
 from grader.names import for_terminal
+from grader.report import console as show
 from grader.results import format_points
 from grader.sandbox import jail
 
@@ -33,91 +41,166 @@ def select_lessons(names: tuple[str, ...]) -> tuple[Lesson, ...]:
         raise click.BadParameter(f"{exc}; pass one of those ids", param_hint="--lesson") from None
 
 
-def run_grade(submissions_dir: Path, out: Path | None, jobs: int, seed: int | None,
-              lesson_names: tuple[str, ...], force: bool, *, timeout: float | None = None,
-              memory_mb: int | None = None, disk_mb: int | None = None,
-              max_procs: int | None = None, require_sandbox: bool = False,
-              id_pattern: str | None = None) -> None:
+def run_grade(
+    submissions_dir: Path,
+    out: Path | None,
+    jobs: int,
+    seed: int | None,
+    lesson_names: tuple[str, ...],
+    force: bool,
+    *,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
+    disk_mb: int | None = None,
+    max_procs: int | None = None,
+    require_sandbox: bool = False,
+    id_pattern: str | None = None,
+) -> None:
+    """Check every option before anything is graded, grade, then show the summary."""
     lessons = select_lessons(lesson_names)
+    check_id_pattern(id_pattern)
+    worker_limits = sandbox_limits(timeout, memory_mb, max_procs, require_sandbox, disk_mb)
+    out = out if out is not None else DEFAULT_OUT
+    subs = check_folders(submissions_dir, out, id_pattern)
+    check_same_lessons(out, lessons, force)
+    err, console = Console(stderr=True), Console()
+    seed = choose_seed(seed, out, err)
+    warn_before_grading(worker_limits, err)
+    options = GradeOptions(
+        out=out,
+        seed=seed,
+        lessons=lessons,
+        jobs=jobs,
+        force=force,
+        worker_limits=worker_limits,
+        id_pattern=id_pattern,
+    )
+    with show.progress_bar(len(subs), err) as on_done:
+        summary = grade_all(submissions_dir, options, on_done=on_done, subs=subs)
+    show_summary(console, summary, lessons, out)
+
+
+def check_id_pattern(id_pattern: str | None) -> None:
     try:
         lms.compile_pattern(id_pattern)
     except lms.PatternError as exc:
         raise click.BadParameter(str(exc), param_hint="--id-pattern") from None
-    worker_limits = sandbox_limits(timeout, memory_mb, max_procs, require_sandbox, disk_mb)
+
+
+def check_folders(submissions_dir: Path, out: Path, id_pattern: str | None) -> list[Submission]:
+    """The submissions found in `submissions_dir` (discovered once per run), after checking that
+    it is a class folder, that `out` lies outside it and that `out` is writable."""
     if not submissions_dir.is_dir():
         what = "is not a folder" if submissions_dir.exists() else "does not exist"
         raise click.ClickException(
-            f"{submissions_dir} {what}; pass the folder that holds one folder or .zip per student")
-    out = out if out is not None else DEFAULT_OUT
+            f"{submissions_dir} {what}; pass the folder that holds one folder or .zip per student"
+        )
     subs_abs, out_abs = submissions_dir.resolve(), out.resolve()
     if out_abs == subs_abs or subs_abs in out_abs.parents:
         raise click.ClickException(
-            f"--out {out} is inside {submissions_dir}; choose an output folder outside it")
+            f"--out {out} is inside {submissions_dir}; choose an output folder outside it"
+        )
     if (submissions_dir / "micrograd").is_dir():
         raise click.ClickException(
             f"{submissions_dir} looks like ONE submission (it holds micrograd/); pass the folder "
-            f"that holds one folder per student, e.g. {submissions_dir.resolve().parent}")
-    if not find_submissions(submissions_dir, id_pattern):
+            f"that holds one folder per student, e.g. {submissions_dir.resolve().parent}"
+        )
+    subs = find_submissions(submissions_dir, id_pattern)
+    if not subs:
         raise click.ClickException(
             f"{submissions_dir} holds no submissions; expected one folder or .zip per student "
-            f"(e.g. {submissions_dir / 'alice' / 'micrograd' / 'engine.py'})")
+            f"(e.g. {submissions_dir / 'alice' / 'micrograd' / 'engine.py'})"
+        )
     try:
         check_output_dir(out)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise click.ClickException(
-            f"cannot write to {out} ({reason}); pass a writable folder with --out") from None
+            f"cannot write to {out} ({reason}); pass a writable folder with --out"
+        ) from None
+    return subs
 
+
+def check_same_lessons(out: Path, lessons: tuple[Lesson, ...], force: bool) -> None:
+    """A rerun into `out` grades the lessons it graded before, unless --force."""
     previous = previous_run(out)
     wanted = [lesson.id for lesson in lessons]
     if previous and not force and previous.get("lessons", wanted) != wanted:
         raise click.ClickException(
             f"{out} holds results for lessons {', '.join(map(str, previous['lessons']))}; "
             f"grading {', '.join(wanted)} into it would replace them: pass --force, or choose "
-            "another --out")
-    err, console = Console(stderr=True), Console()
-    if seed is None:
-        seed = previous_seed(out)
-        if seed is not None:
-            err.print(f"resuming the run in {for_terminal(str(out))} with its seed {seed} "
-                      "(pass --seed to change)")
-        else:
-            seed = new_seed()
-    if worker_limits.sandbox != "require":  # loudly, once per run (run.json says it too)
-        err.print(f"[bold red]WARNING:[/] {jail.describe(worker_limits)}: student code runs "
-                  "WITHOUT the OS sandbox (pass --require-sandbox to refuse instead)")
-    swept = scratch.sweep()  # what a killed grader left in TMPDIR (never a live grader's)
-    if swept:
-        err.print(f"removed {len(swept)} scratch folder(s) left behind by a grader that was "
-                  "killed", highlight=False)
-    options = GradeOptions(out=out, seed=seed, lessons=lessons, jobs=jobs, force=force,
-                           worker_limits=worker_limits, id_pattern=id_pattern)
-    total = len(find_submissions(submissions_dir, id_pattern))
-    with show.progress_bar(total, err) as on_done:
-        summary = grade_all(submissions_dir, options, on_done=on_done)
+            "another --out"
+        )
 
+
+def choose_seed(seed: int | None, out: Path, err: Console) -> int:
+    """--seed, else the seed of the run already in `out` (a rerun resumes), else a new one."""
+    if seed is not None:
+        return seed
+    seed = previous_seed(out)
+    if seed is None:
+        return new_seed()
+    err.print(
+        f"resuming the run in {for_terminal(str(out))} with its seed {seed} (pass --seed to change)"
+    )
+    return seed
+
+
+def warn_before_grading(worker_limits: jail.Limits, err: Console) -> None:
+    """Say loudly, once per run, when there is no OS sandbox (run.json says it too), and clear
+    what a killed grader left in TMPDIR (never a live grader's)."""
+    if worker_limits.sandbox != "require":
+        err.print(
+            f"[bold red]WARNING:[/] {jail.describe(worker_limits)}: student code runs "
+            "WITHOUT the OS sandbox (pass --require-sandbox to refuse instead)"
+        )
+    swept = scratch.sweep()
+    if swept:
+        err.print(
+            f"removed {len(swept)} scratch folder(s) left behind by a grader that was killed",
+            highlight=False,
+        )
+
+
+def show_summary(
+    console: Console, summary: RunSummary, lessons: tuple[Lesson, ...], out: Path
+) -> None:
+    """The tables and lines `grade` ends with: per lesson, problems, totals, where outputs are."""
     console.print(show.lesson_table(summary.results, list(lessons)))
     problems = show.problem_table(summary.results)
     if problems is not None:
         console.print(problems)
-    console.print(f"{len(summary.results)} submissions: "
-                  f"{show.status_line(summary.results, len(summary.skipped))}; seed {seed}; "
-                  f"{summary.seconds:.1f} s", highlight=False)
+    console.print(
+        f"{len(summary.results)} submissions: "
+        f"{show.status_line(summary.results, len(summary.skipped))}; seed {summary.seed}; "
+        f"{summary.seconds:.1f} s",
+        highlight=False,
+    )
     shown = for_terminal(str(out))  # the instructor's path, still never read as markup
-    console.print(f"gradebook: {shown}/gradebook.csv; per student: {shown}/<id>/results.json "
-                  "and feedback.html", highlight=False, soft_wrap=True)
+    console.print(
+        f"gradebook: {shown}/gradebook.csv; per student: {shown}/<id>/results.json "
+        "and feedback.html",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def find_submissions(submissions_dir: Path, id_pattern: str | None) -> list[Submission]:
     try:
         return discovery.discover(submissions_dir, id_pattern)
     except OSError as exc:
-        raise click.ClickException(f"cannot read {submissions_dir} ({exc.strerror or exc}); "
-                                   "pass a folder you can read") from None
+        raise click.ClickException(
+            f"cannot read {submissions_dir} ({exc.strerror or exc}); pass a folder you can read"
+        ) from None
 
 
-def sandbox_limits(timeout: float | None, memory_mb: int | None, max_procs: int | None,
-                   require_sandbox: bool, disk_mb: int | None = None) -> jail.Limits:
+def sandbox_limits(
+    timeout: float | None,
+    memory_mb: int | None,
+    max_procs: int | None,
+    require_sandbox: bool,
+    disk_mb: int | None = None,
+) -> jail.Limits:
     """The worker limits for a run from `grade`'s options (None: the default)."""
     limits = jail.Limits(sandbox="require" if require_sandbox else "auto")
     if timeout is not None:
@@ -138,18 +221,27 @@ def run_validate(seed: int | None, lesson_names: tuple[str, ...]) -> None:
     """Grade the reference solution (must score 100 %) and the generated template (must score
     0 %); exit non-zero otherwise."""
     lessons = select_lessons(lesson_names)
-    targets = {"reference": paths.REFERENCE_PACKAGE, "template": paths.STUDENT_TEMPLATE / "micrograd"}
+    targets = {
+        "reference": paths.REFERENCE_PACKAGE,
+        "template": paths.STUDENT_TEMPLATE / "micrograd",
+    }
     for name, package in targets.items():
         if not package.is_dir():
-            hint = "run `micrograder generate` first" if name == "template" else "restore it from git"
+            hint = (
+                "run `micrograder generate` first" if name == "template" else "restore it from git"
+            )
             raise click.ClickException(f"{package} not found; {hint}")
-    options = GradeOptions(out=Path("."), seed=new_seed() if seed is None else seed,
-                           lessons=lessons, jobs=2)
+    options = GradeOptions(
+        out=Path("."), seed=new_seed() if seed is None else seed, lessons=lessons, jobs=2
+    )
     # Left in reverse order: on Ctrl-C the executor kills its runners before the pool waits.
     with ThreadPoolExecutor(max_workers=2) as pool, options.executor(jobs=2) as executor:
-        futures = {name: pool.submit(grade_submission, Submission(name, package, "folder"),
-                                     options, executor)
-                   for name, package in targets.items()}
+        futures = {
+            name: pool.submit(
+                grade_submission, Submission(name, package, "folder"), options, executor
+            )
+            for name, package in targets.items()
+        }
         results = {name: future.result() for name, future in futures.items()}
 
     reference, template = results["reference"], results["template"]
@@ -158,17 +250,26 @@ def run_validate(seed: int | None, lesson_names: tuple[str, ...]) -> None:
         table.add_column(column, justify="left" if column == "lesson" else "right")
     for ref, tpl in zip(reference.lessons, template.lessons):
         table.add_row(ref.lesson.id, _cell(ref), _cell(tpl), format_points(ref.max_points))
-    table.add_row("total", format_points(reference.score), format_points(template.score),
-                  format_points(reference.max_score), style="bold")
+    table.add_row(
+        "total",
+        format_points(reference.score),
+        format_points(template.score),
+        format_points(reference.max_score),
+        style="bold",
+    )
     Console().print(table)
 
     failures = []
     if reference.score < reference.max_score - 1e-9 or reference.status != "graded":
-        failures.append(f"the reference solution scores {format_points(reference.score)}"
-                        f"/{format_points(reference.max_score)} ({shortfall(reference, True)})")
+        failures.append(
+            f"the reference solution scores {format_points(reference.score)}"
+            f"/{format_points(reference.max_score)} ({shortfall(reference, True)})"
+        )
     if template.score > 1e-9 or template.status != "graded":
-        failures.append(f"the student template scores {format_points(template.score)} "
-                        f"instead of 0 ({shortfall(template, False)})")
+        failures.append(
+            f"the student template scores {format_points(template.score)} "
+            f"instead of 0 ({shortfall(template, False)})"
+        )
     if failures:
         raise click.ClickException("; ".join(failures))
     click.echo("validate: reference 100 %, template 0 %: OK")
@@ -199,6 +300,8 @@ def shortfall(result, want_full: bool) -> str:
             parts.append(f"{lesson.lesson.id}: {', '.join(offending[:3])}{more}")
         else:
             worth = sum(c.max_points for c in checks)
-            parts.append(f"{lesson.lesson.id}: its checks are worth {format_points(worth)} of "
-                         f"{format_points(lesson.max_points)} points")
+            parts.append(
+                f"{lesson.lesson.id}: its checks are worth {format_points(worth)} of "
+                f"{format_points(lesson.max_points)} points"
+            )
     return "; ".join(parts) or result.status

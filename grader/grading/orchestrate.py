@@ -12,6 +12,7 @@ One boundary per submission: whatever goes wrong on the trusted side for one sub
 and a one-line reason; the run goes on and always writes gradebook.csv and run.json. Every path
 under --out comes from grader/names.py (names are data).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,21 +22,25 @@ import secrets
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
-from grader.intake import discovery
-from grader.grading.executors import Executor, Job, LocalExecutor
-from grader.intake.discovery import InvalidSubmission, Submission
-from grader.results import SubmissionResult, from_runner, without_runner
-from grader.lessons import Lesson
 from grader import names
 from grader.files import write_json_atomic
+from grader.grading.executors import Executor, Job, LocalExecutor
+from grader.intake import discovery
+from grader.intake.discovery import InvalidSubmission, Submission
+from grader.lessons import Lesson
 from grader.names import error_line, one_line, one_lines
-from grader.report.outputs import (load_record, write_missing_outputs, write_run_outputs,
-                                   write_submission_outputs)
+from grader.report.outputs import (
+    load_record,
+    write_missing_outputs,
+    write_run_outputs,
+    write_submission_outputs,
+)
+from grader.results import SubmissionResult, from_runner, without_runner
 from grader.sandbox.jail import Limits
 from grader.scratch import scratch_dir
 
@@ -83,6 +88,7 @@ class RunSummary:
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    seed: int = 0  # the run's seed (the same for every submission)
 
 
 def new_seed() -> int:
@@ -101,15 +107,20 @@ def previous_seed(out: Path) -> int | None:
     return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
-def grade_all(submissions_dir: Path, options: GradeOptions,
-              on_done: Callable[[str, SubmissionResult | None, bool], None] | None = None
-              ) -> RunSummary:
-    """Grade every submission in `submissions_dir`. `on_done(id, result, skipped)` is called
-    (from worker threads) as each one finishes, e.g. to advance a progress bar."""
+def grade_all(
+    submissions_dir: Path,
+    options: GradeOptions,
+    on_done: Callable[[str, SubmissionResult | None, bool], None] | None = None,
+    subs: list[Submission] | None = None,
+) -> RunSummary:
+    """Grade every submission in `submissions_dir` (`subs`: as already discovered there).
+    `on_done(id, result, skipped)` is called (from worker threads) as each one finishes, e.g. to
+    advance a progress bar."""
     started = time.monotonic()
     out = Path(options.out)
-    subs = discovery.discover(submissions_dir, options.id_pattern)
-    summary = RunSummary(results={sub.id: None for sub in subs})
+    if subs is None:
+        subs = discovery.discover(submissions_dir, options.id_pattern)
+    summary = RunSummary(results={sub.id: None for sub in subs}, seed=options.seed)
     with options.executor(jobs=options.jobs) as executor:
         # The limits as the executor enforces them (its slot uids), recorded in run.json.
         options = replace(options, worker_limits=executor.worker_limits(options.worker_limits))
@@ -127,24 +138,38 @@ def grade_all(submissions_dir: Path, options: GradeOptions,
     write_run_outputs(out, summary.results, list(options.lessons))
     summary.seconds = time.monotonic() - started
     # The runner reports the limits it enforced (per request, per worker); record them too.
-    limits = next((r.limits for r in summary.results.values() if r and r.limits),
-                  options.limits())
-    write_json_atomic(names.output_path(out, RUN_FILE), {
-        **run_info, "limits": limits, "finished_at": _now(), "graded": len(summary.graded),
-        "skipped": len(summary.skipped), "trusted_side": trusted_side_figures(summary)})
+    limits = next((r.limits for r in summary.results.values() if r and r.limits), options.limits())
+    write_json_atomic(
+        names.output_path(out, RUN_FILE),
+        {
+            **run_info,
+            "limits": limits,
+            "finished_at": _now(),
+            "graded": len(summary.graded),
+            "skipped": len(summary.skipped),
+            "trusted_side": trusted_side_figures(summary),
+        },
+    )
     return summary
 
 
-def grade_each(subs: list[Submission], options: GradeOptions, executor: Executor,
-               summary: RunSummary, on_done: Callable | None) -> None:
+def grade_each(
+    subs: list[Submission],
+    options: GradeOptions,
+    executor: Executor,
+    summary: RunSummary,
+    on_done: Callable | None,
+) -> None:
     """Grade `subs`, as many at once as the executor runs, into `summary`. Interrupted
     (Ctrl-C): stop at once, kill every runner, write nothing for the submissions in flight, and
     leave every finished result as it is, so the same command resumes the run."""
     stopping = threading.Event()
     pool = ThreadPoolExecutor(max_workers=max(1, executor.capacity))
     try:
-        futures = [pool.submit(grade_one, sub, options, executor, stopping, summary, on_done)
-                   for sub in subs]
+        futures = [
+            pool.submit(grade_one, sub, options, executor, stopping, summary, on_done)
+            for sub in subs
+        ]
         for future in futures:
             future.result()
     except BaseException:
@@ -156,8 +181,14 @@ def grade_each(subs: list[Submission], options: GradeOptions, executor: Executor
         pool.shutdown(wait=True)
 
 
-def grade_one(sub: Submission, options: GradeOptions, executor: Executor,
-              stopping: threading.Event, summary: RunSummary, on_done: Callable | None) -> None:
+def grade_one(
+    sub: Submission,
+    options: GradeOptions,
+    executor: Executor,
+    stopping: threading.Event,
+    summary: RunSummary,
+    on_done: Callable | None,
+) -> None:
     """One submission into `summary` (from a pool thread); `on_done` is told."""
     stage = ["finding it"]  # what the trusted side was doing, for the row if it fails
     try:
@@ -175,9 +206,13 @@ def grade_one(sub: Submission, options: GradeOptions, executor: Executor,
             pass
 
 
-def grade_or_resume(sub: Submission, options: GradeOptions, executor: Executor,
-                    stopping: threading.Event, stage: list[str]
-                    ) -> tuple[SubmissionResult, bool] | None:
+def grade_or_resume(
+    sub: Submission,
+    options: GradeOptions,
+    executor: Executor,
+    stopping: threading.Event,
+    stage: list[str],
+) -> tuple[SubmissionResult, bool] | None:
     """(result, skipped) for one submission, or None when interrupted. `stage[0]` names the
     step in progress, for the row if a step raises."""
     out = Path(options.out)
@@ -211,18 +246,24 @@ def fingerprint_or_reason(sub: Submission) -> tuple[str, str]:
         return "", error_line(exc)
 
 
-def crashed_row(sub: Submission, options: GradeOptions, stage: str, exc: Exception
-                ) -> tuple[SubmissionResult, bool]:
+def crashed_row(
+    sub: Submission, options: GradeOptions, stage: str, exc: Exception
+) -> tuple[SubmissionResult, bool]:
     """The row of a submission whose grading failed on the trusted side: written like any
     result when possible, else kept in memory so the gradebook still says why."""
-    result = without_runner(sub.id, "crashed", f"grader error while {stage}: "
-                            f"{type(exc).__name__}: {one_line(str(exc), 150)}",
-                            list(options.lessons), seed=options.seed)
+    result = without_runner(
+        sub.id,
+        "crashed",
+        f"grader error while {stage}: {type(exc).__name__}: {one_line(str(exc), 150)}",
+        list(options.lessons),
+        seed=options.seed,
+    )
     try:
         write_outputs(Path(options.out), result)
     except Exception as again:
-        result.reason = one_line(f"{result.reason}; no results were written "
-                                 f"({type(again).__name__})")
+        result.reason = one_line(
+            f"{result.reason}; no results were written ({type(again).__name__})"
+        )
     return result, False
 
 
@@ -250,20 +291,22 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def is_complete(result: SubmissionResult, sub_id: str, options: GradeOptions,
-                digest: str) -> bool:
+def is_complete(result: SubmissionResult, sub_id: str, options: GradeOptions, digest: str) -> bool:
     """Finished for this run: same student, seed, lessons and files. Without a digest (the
     submission could not be fingerprinted) nothing is ever complete."""
-    return (bool(digest)
-            and result.id == sub_id
-            and result.seed == options.seed
-            and [lesson.lesson.id for lesson in result.lessons]
-            == [lesson.id for lesson in options.lessons]
-            and result.digest == digest)
+    return (
+        bool(digest)
+        and result.id == sub_id
+        and result.seed == options.seed
+        and [lesson.lesson.id for lesson in result.lessons]
+        == [lesson.id for lesson in options.lessons]
+        and result.digest == digest
+    )
 
 
-def grade_submission(sub: Submission, options: GradeOptions, executor: Executor, *,
-                     digest: str = "") -> SubmissionResult:
+def grade_submission(
+    sub: Submission, options: GradeOptions, executor: Executor, *, digest: str = ""
+) -> SubmissionResult:
     """Grade one submission in a private copy (staged here, on the client side, then handed
     to `executor`). Never raises for anything the submission does: a problem becomes the
     result's status and reason."""
@@ -275,45 +318,89 @@ def grade_submission(sub: Submission, options: GradeOptions, executor: Executor,
             try:
                 package = discovery.prepare(sub, tmp, notes)
             except InvalidSubmission as exc:
-                result = without_runner(sub.id, "invalid", str(exc), lessons, seed=options.seed,
-                                        execution_time=time.monotonic() - started, digest=digest)
+                result = without_runner(
+                    sub.id,
+                    "invalid",
+                    str(exc),
+                    lessons,
+                    seed=options.seed,
+                    execution_time=time.monotonic() - started,
+                    digest=digest,
+                )
                 result.notes, result.intake = one_lines(notes), intake_figures(Path(tmp), started)
                 return result
             intake = intake_figures(Path(tmp), started)
-            result = grade_package(sub.id, package, options, executor, digest=digest,
-                                   started=started)
+            result = grade_package(
+                sub.id, package, options, executor, digest=digest, started=started
+            )
             result.notes, result.intake = one_lines(notes), intake
             return result
     except Exception as exc:  # a grader bug must cost this submission only, and say so
-        return without_runner(sub.id, "crashed", f"grader error: {type(exc).__name__}: "
-                              f"{one_line(str(exc), 150)}", lessons, seed=options.seed,
-                              execution_time=time.monotonic() - started, digest=digest)
+        return without_runner(
+            sub.id,
+            "crashed",
+            f"grader error: {type(exc).__name__}: {one_line(str(exc), 150)}",
+            lessons,
+            seed=options.seed,
+            execution_time=time.monotonic() - started,
+            digest=digest,
+        )
 
 
 def intake_figures(staging: Path, started: float) -> dict:
     """What preparing one submission took: seconds since `started`, MB in its staging folder."""
-    return {"seconds": round(time.monotonic() - started, 3),
-            "staged_mb": round(discovery.staged_bytes(staging) / 2**20, 3)}
+    return {
+        "seconds": round(time.monotonic() - started, 3),
+        "staged_mb": round(discovery.staged_bytes(staging) / 2**20, 3),
+    }
 
 
-def grade_package(sub_id: str, package: Path, options: GradeOptions, executor: Executor, *,
-                  digest: str = "", started: float | None = None) -> SubmissionResult:
+def grade_package(
+    sub_id: str,
+    package: Path,
+    options: GradeOptions,
+    executor: Executor,
+    *,
+    digest: str = "",
+    started: float | None = None,
+) -> SubmissionResult:
     """Run the suites on an already-copied `micrograd` package folder."""
     started = time.monotonic() if started is None else started
     lessons = list(options.lessons)
-    job = Job(sub_id, package, seed=options.seed, lessons=tuple(lesson.id for lesson in lessons),
-              timeout=options.timeout, limits=options.worker_limits)
+    job = Job(
+        sub_id,
+        package,
+        seed=options.seed,
+        lessons=tuple(lesson.id for lesson in lessons),
+        timeout=options.timeout,
+        limits=options.worker_limits,
+    )
     outcome = executor.submit(job).result()
     elapsed = time.monotonic() - started
     if outcome.kind != "ok":
-        result = without_runner(sub_id, outcome.kind, outcome.detail, lessons,
-                                seed=options.seed, execution_time=elapsed, digest=digest)
+        result = without_runner(
+            sub_id,
+            outcome.kind,
+            outcome.detail,
+            lessons,
+            seed=options.seed,
+            execution_time=elapsed,
+            digest=digest,
+        )
     elif outcome.data.get("seed") != options.seed:
-        result = without_runner(sub_id, "crashed", "the suite runner used another seed",
-                                lessons, seed=options.seed, execution_time=elapsed, digest=digest)
+        result = without_runner(
+            sub_id,
+            "crashed",
+            "the suite runner used another seed",
+            lessons,
+            seed=options.seed,
+            execution_time=elapsed,
+            digest=digest,
+        )
     else:
-        result = from_runner(sub_id, outcome.data, lessons, seed=options.seed,
-                             execution_time=elapsed, digest=digest)
+        result = from_runner(
+            sub_id, outcome.data, lessons, seed=options.seed, execution_time=elapsed, digest=digest
+        )
     result.limits = {**options.limits(), **result.limits}
     if outcome.kind != "ok" or result.internal_errors:
         result.runner_log = outcome.log_tail

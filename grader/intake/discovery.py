@@ -17,6 +17,7 @@ folders, bytes and folder depth across ALL of its folders, zips and loose files 
 is extracted or parsed, and a deadline bounds the time it may take. Walks are iterative
 (os.walk recurses in Python 3.11) and never follow symlinks.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,6 +62,7 @@ class Submission:
 
 # ---------------------------------------------------------------- the budget of one submission
 
+
 class Budget:
     """What one submission may still use while it is read. Shared by all its folders, zips and
     files, so 40 small zips add up; `written` counts the bytes really staged (a zip's directory
@@ -75,7 +77,8 @@ class Budget:
         raise InvalidSubmission(
             f"{self.where} {what} (limits per submission: {MAX_FILES} files, {MAX_FOLDERS} "
             f"folders, {MAX_BYTES // 2**20} MB, {MAX_DEPTH} folder levels); submit only "
-            "micrograd/ and the lesson notebooks")
+            "micrograd/ and the lesson notebooks"
+        )
 
     def add_file(self, size: int, depth: int = 1) -> None:
         self.files += 1
@@ -105,11 +108,14 @@ class Budget:
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
-            raise InvalidSubmission(f"{self.where} took longer than {PREPARE_SECONDS:.0f} s to "
-                                    "read; submit only micrograd/ and the lesson notebooks")
+            raise InvalidSubmission(
+                f"{self.where} took longer than {PREPARE_SECONDS:.0f} s to "
+                "read; submit only micrograd/ and the lesson notebooks"
+            )
 
 
 # ---------------------------------------------------------------- walking a folder
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -133,8 +139,10 @@ def walk(root: Path, budget: Budget | None = None) -> list[Entry]:
             with os.scandir(folder) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
         except OSError as exc:  # unreadable folder (permissions, a path past PATH_MAX)
-            raise InvalidSubmission(f"{budget.where}{printable(prefix)} cannot be read "
-                                    f"({exc.strerror or type(exc).__name__})") from None
+            raise InvalidSubmission(
+                f"{budget.where}{printable(prefix)} cannot be read "
+                f"({exc.strerror or type(exc).__name__})"
+            ) from None
         for item in entries:
             if not _visible_name(item.name):
                 continue
@@ -172,16 +180,21 @@ def open_regular(path: Path):
 
 
 def not_regular(path: Path) -> InvalidSubmission:
-    return InvalidSubmission(f"{printable(path.name)} is not a regular file (a symbolic link, "
-                             "FIFO or device); the grader does not read it")
+    return InvalidSubmission(
+        f"{printable(path.name)} is not a regular file (a symbolic link, "
+        "FIFO or device); the grader does not read it"
+    )
 
 
 def _special_note(entry: Entry, where: str) -> str:
-    return (f"{where}{printable(entry.rel)} is not a regular file (a symbolic link, FIFO or "
-            "device); it was not read")
+    return (
+        f"{where}{printable(entry.rel)} is not a regular file (a symbolic link, FIFO or "
+        "device); it was not read"
+    )
 
 
 # ---------------------------------------------------------------- finding the submissions
+
 
 def discover(submissions_dir: Path, id_pattern: str | None = None) -> list[Submission]:
     """All submissions in SUBMISSIONS_DIR, sorted by id. Every entry that could be a submission
@@ -199,8 +212,12 @@ def discover(submissions_dir: Path, id_pattern: str | None = None) -> list[Submi
         try:
             sub = _classify(Path(entry.path))
         except Exception as exc:  # one entry we cannot even look at still gets its row
-            sub = Submission(entry.name, Path(entry.path), "other",
-                             problem=f"{printable(entry.name)} cannot be read ({error_line(exc)})")
+            sub = Submission(
+                entry.name,
+                Path(entry.path),
+                "other",
+                problem=f"{printable(entry.name)} cannot be read ({error_line(exc)})",
+            )
         if isinstance(sub, Path):
             loose.append(sub)
         elif sub is not None:
@@ -221,9 +238,15 @@ def _classify(path: Path) -> Submission | Path | None:
     if stat.S_ISREG(mode):
         return None  # an LMS index, notes.txt, ...
     what = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file or folder"
-    return Submission(path.name, path, "other", problem=(
-        f"{printable(path.name)} is {what}; the grader never follows links or reads special "
-        "files: put the student's real folder or file here"))
+    return Submission(
+        path.name,
+        path,
+        "other",
+        problem=(
+            f"{printable(path.name)} is {what}; the grader never follows links or reads special "
+            "files: put the student's real folder or file here"
+        ),
+    )
 
 
 def _checked(sub_id: str, entries: list[Submission]) -> Submission:
@@ -231,10 +254,12 @@ def _checked(sub_id: str, entries: list[Submission]) -> Submission:
     row that says so."""
     first = entries[0]
     if len(entries) > 1:
-        names = " and ".join(printable(e.source.name) + ("/" if e.kind == "folder" else "")
-                             for e in entries)
-        return Submission(sub_id, first.source, first.kind,
-                          problem=f"both {names} exist; keep only one")
+        names = " and ".join(
+            printable(e.source.name) + ("/" if e.kind == "folder" else "") for e in entries
+        )
+        return Submission(
+            sub_id, first.source, first.kind, problem=f"both {names} exist; keep only one"
+        )
     problem = id_problem(sub_id)
     if problem and not first.problem:
         return Submission(sub_id, first.source, first.kind, problem=problem, files=first.files)
@@ -269,13 +294,23 @@ def _loose_submissions(paths: list[Path], pattern: lms.Patterns) -> list[Submiss
         elif path.suffix.lower() == ".ipynb":
             subs.append(Submission(path.stem, path, "files", files=((path.name, path),)))
         else:
-            subs.append(Submission(path.stem, path, "files", problem=(
-                f"{printable(path.name)} lies loose in the submissions folder and its name holds "
-                "no student id; put it in a folder named after the student, or pass --id-pattern")))
+            subs.append(
+                Submission(
+                    path.stem,
+                    path,
+                    "files",
+                    problem=(
+                        f"{printable(path.name)} lies loose in the submissions folder and its "
+                        "name holds no student id; put it in a folder named after the student, "
+                        "or pass --id-pattern"
+                    ),
+                )
+            )
     return subs
 
 
 # ---------------------------------------------------------------- resume fingerprint
+
 
 def fingerprint(sub: Submission) -> str:
     """A digest of every name and every byte the submission is graded from, so a resumed run
@@ -324,6 +359,7 @@ def _where(sub: Submission) -> str:
 
 # ---------------------------------------------------------------- staging
 
+
 def prepare(sub: Submission, workdir: Path, notes: list[str] | None = None) -> Path:
     """Copy the submission's package into workdir and return the copy (a folder named
     `micrograd`). Raises InvalidSubmission with a one-line reason if nothing is gradable or a
@@ -351,32 +387,43 @@ def prepare(sub: Submission, workdir: Path, notes: list[str] | None = None) -> P
     else:
         raise InvalidSubmission(f"{where} is not a folder, zip or notebook")
     if not any(_visible_name(p.name) for p in root.iterdir()):
-        raise InvalidSubmission(f"{where} is empty; expected {visible(sub.id)}/micrograd/engine.py "
-                                "etc.")
+        raise InvalidSubmission(
+            f"{where} is empty; expected {visible(sub.id)}/micrograd/engine.py etc."
+        )
     package = find_package(root)
     found_notebooks = notebooks.find_notebooks(root)
     if package is None and not found_notebooks:
-        raise InvalidSubmission(f"{where} has no micrograd/ package "
-                                f"(expected {visible(sub.id)}/micrograd/engine.py etc.)")
+        raise InvalidSubmission(
+            f"{where} has no micrograd/ package "
+            f"(expected {visible(sub.id)}/micrograd/engine.py etc.)"
+        )
     dest = workdir / "package" / "micrograd"
     if package is not None:
         notes.extend(copy_sources(package, dest, Budget(where)))
     if found_notebooks:
         try:
-            notes.extend(notebooks.add_to_package(root, found_notebooks, dest,
-                                                  has_package=package is not None,
-                                                  check_time=budget.check_time))
+            notes.extend(
+                notebooks.add_to_package(
+                    root,
+                    found_notebooks,
+                    dest,
+                    has_package=package is not None,
+                    check_time=budget.check_time,
+                )
+            )
         except notebooks.UnreadableNotebook as exc:
             raise InvalidSubmission(str(exc)) from None
     if not dest.is_dir() or not any(p.suffix == ".py" for p in dest.iterdir()):
         rel = package.relative_to(root).as_posix() if package is not None else "."
-        raise InvalidSubmission(f"{where}{'' if rel == '.' else printable(rel) + '/'} "
-                                "holds no Python modules")
+        raise InvalidSubmission(
+            f"{where}{'' if rel == '.' else printable(rel) + '/'} holds no Python modules"
+        )
     return dest
 
 
-def stage_files(sub_id: str, files: list[tuple[str, Path]], dest: Path,
-                budget: Budget) -> list[str]:
+def stage_files(
+    sub_id: str, files: list[tuple[str, Path]], dest: Path, budget: Budget
+) -> list[str]:
     """Put one student's loose files into dest under their own names, zips extracted there.
     Every file and every zip entry is counted against the budget before anything is written.
     Returns notes."""
@@ -430,8 +477,9 @@ def copy_sources(src: Path, dest: Path, budget: Budget | None = None) -> list[st
         if not entry.regular:  # prepare's first walk of the submission noted it already
             continue
         if not _is_utf8(entry.rel):
-            notes.append(f"micrograd/{printable(entry.rel)}: the name is not valid UTF-8; "
-                         "not graded")
+            notes.append(
+                f"micrograd/{printable(entry.rel)}: the name is not valid UTF-8; not graded"
+            )
             continue
         _copy_file(entry.path, dest.joinpath(*entry.rel.split("/")), budget)
     return notes
@@ -439,8 +487,9 @@ def copy_sources(src: Path, dest: Path, budget: Budget | None = None) -> list[st
 
 def _copy_file(src: Path, target: Path, budget: Budget) -> None:
     if target.exists():  # two uploads with one name: never resolved silently by order
-        raise InvalidSubmission(f"two files of this submission are both {printable(target.name)}; "
-                                "keep only one")
+        raise InvalidSubmission(
+            f"two files of this submission are both {printable(target.name)}; keep only one"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     with open_regular(src) as handle, open(target, "wb") as out:
         while block := handle.read(1 << 16):
@@ -472,6 +521,7 @@ def _is_utf8(name: str) -> bool:
 
 # ---------------------------------------------------------------- zips
 
+
 def extract_zip(zip_path: Path, dest: Path, budget: Budget | None = None) -> None:
     """Extract a student's zip safely: every entry is checked and counted before anything is
     written; absolute paths, `..` parts, symlinks, too many files, folders, levels or bytes
@@ -495,8 +545,16 @@ def read_zip_directory(zip_path: Path, budget: Budget) -> list[zipfile.ZipInfo]:
             raise InvalidSubmission(f"{name} has more than {MAX_FILES} entries")
         with zipfile.ZipFile(zip_path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError,
-            NotImplementedError, ValueError, struct.error) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        RuntimeError,
+        NotImplementedError,
+        ValueError,
+        struct.error,
+    ) as exc:
         raise InvalidSubmission(f"{name} is not a readable zip file ({error_line(exc)})") from None
     if len(infos) > MAX_FILES + MAX_FOLDERS or sum(not i.is_dir() for i in infos) > MAX_FILES:
         raise InvalidSubmission(f"{name} has more than {MAX_FILES} entries")
@@ -520,7 +578,7 @@ def _zip_entry_count(zip_path: Path) -> int | None:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) < at + 22:
         return None
-    total = struct.unpack("<H", tail[at + 10: at + 12])[0]
+    total = struct.unpack("<H", tail[at + 10 : at + 12])[0]
     return None if total == 0xFFFF else total  # 0xFFFF: zip64, counted by len(infos) after
 
 
@@ -535,16 +593,26 @@ def _extract(zip_path: Path, infos: list[zipfile.ZipInfo], dest: Path, budget: B
                     target.mkdir(parents=True, exist_ok=True)
                     continue
                 if target.exists():
-                    raise InvalidSubmission(f"{name} and another upload both hold "
-                                            f"{printable(info.filename)}; keep only one")
+                    raise InvalidSubmission(
+                        f"{name} and another upload both hold "
+                        f"{printable(info.filename)}; keep only one"
+                    )
                 target.parent.mkdir(parents=True, exist_ok=True)
                 # The sizes in the zip directory can lie; count the bytes really written.
                 with archive.open(info) as src, open(target, "wb") as out:
                     while block := src.read(1 << 16):
                         budget.add_written(len(block))
                         out.write(block)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError,
-            NotImplementedError, ValueError, struct.error) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        RuntimeError,
+        NotImplementedError,
+        ValueError,
+        struct.error,
+    ) as exc:
         # RuntimeError: encrypted entry; NotImplementedError: unknown compression.
         raise InvalidSubmission(f"{name} is not a readable zip file ({error_line(exc)})") from None
 
@@ -552,11 +620,12 @@ def _extract(zip_path: Path, infos: list[zipfile.ZipInfo], dest: Path, budget: B
 def _check_entry(name: str, info: zipfile.ZipInfo) -> None:
     entry = info.filename
     parts = PurePosixPath(entry).parts
-    if (entry.startswith("/") or "\\" in entry or ".." in parts or ":" in entry
-            or "\0" in entry):
+    if entry.startswith("/") or "\\" in entry or ".." in parts or ":" in entry or "\0" in entry:
         raise InvalidSubmission(
             f"{name} has an unsafe entry '{printable(entry)}' (absolute path or '..'); "
-            "zip the micrograd folder itself")
+            "zip the micrograd folder itself"
+        )
     if stat.S_ISLNK(info.external_attr >> 16):
-        raise InvalidSubmission(f"{name} has a symbolic link '{printable(entry)}'; "
-                                "zip real files only")
+        raise InvalidSubmission(
+            f"{name} has a symbolic link '{printable(entry)}'; zip real files only"
+        )

@@ -12,6 +12,7 @@ An `--id-pattern` regex replaces these (named group `id`; an optional group `fil
 name the student gave the file). Files of one student are grouped into one submission and put
 back under their own names before grading.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,10 +45,14 @@ def compile_pattern(text: str | None) -> Patterns:
     try:
         pattern = re.compile(text)
     except re.error as exc:
-        raise PatternError(f"--id-pattern {text!r} is not a valid regular expression ({exc})") from None
+        raise PatternError(
+            f"--id-pattern {text!r} is not a valid regular expression ({exc})"
+        ) from None
     if "id" not in pattern.groupindex:
-        raise PatternError(f"--id-pattern {text!r} has no named group `id`; write e.g. "
-                           r"'^(?P<id>\d+)-(?P<file>.+)$'")
+        raise PatternError(
+            f"--id-pattern {text!r} has no named group `id`; write e.g. "
+            r"'^(?P<id>\d+)-(?P<file>.+)$'"
+        )
     return (pattern,)
 
 
@@ -65,8 +70,10 @@ def parse_name(filename: str, patterns: Patterns) -> tuple[str, str] | None:
 def ambiguity(filename: str, patterns: Patterns) -> str:
     """Why the default patterns cannot tell whose file this is ('' when they can)."""
     if len(patterns) == len(DEFAULT_ID_PATTERNS) and len(MOODLE_IDS.findall(filename)) > 1:
-        return (f"'{printable(filename)}' names two student ids before `_assignsubmission_`; "
-                "whose file it is cannot be told: rename the file or pass --id-pattern")
+        return (
+            f"'{printable(filename)}' names two student ids before `_assignsubmission_`; "
+            "whose file it is cannot be told: rename the file or pass --id-pattern"
+        )
     return ""
 
 
@@ -78,8 +85,9 @@ def own_name(name: str) -> tuple[str, int]:
     return match["stem"] + match["suffix"], int(match["n"])
 
 
-def group_files(paths: list[Path], patterns: Patterns
-                ) -> tuple[dict[str, list[tuple[str, Path]]], list[Path], list[tuple[Path, str]]]:
+def group_files(
+    paths: list[Path], patterns: Patterns
+) -> tuple[dict[str, list[tuple[str, Path]]], list[Path], list[tuple[Path, str]]]:
     """({student id: [(the file's own name, path)]}, files whose names do not match,
     [(file, why its id is ambiguous)])."""
     groups: dict[str, list[tuple[str, Path]]] = {}
@@ -105,8 +113,10 @@ def choose_files(files: list[tuple[str, Path]]) -> tuple[dict[str, Path], list[s
         name, version = own_name(given)
         if name in chosen:
             older, newer = sorted([chosen[name], (version, path)], key=lambda item: item[0])
-            notes.append(f"{older[1].name} and {newer[1].name} are both {name}; "
-                         f"the later upload {newer[1].name} was graded")
+            notes.append(
+                f"{older[1].name} and {newer[1].name} are both {name}; "
+                f"the later upload {newer[1].name} was graded"
+            )
             chosen[name] = newer
         else:
             chosen[name] = (version, path)
@@ -119,6 +129,8 @@ def package_conflict(sub_id: str, chosen: dict[str, Path]) -> str:
     zips = sorted(path.name for name, path in chosen.items() if name.lower().endswith(".zip"))
     modules = sorted(path.name for name, path in chosen.items() if name.lower().endswith(".py"))
     if zips and modules:
-        return (f"id {sub_id}: both a package ({', '.join(zips)}) and loose files "
-                f"({', '.join(modules)}) were uploaded; keep only the student's own")
+        return (
+            f"id {sub_id}: both a package ({', '.join(zips)}) and loose files "
+            f"({', '.join(modules)}) were uploaded; keep only the student's own"
+        )
     return ""

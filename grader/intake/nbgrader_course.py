@@ -6,6 +6,7 @@ The export to nbgrader's grades.csv reads submission times from `timestamp.txt`,
 nbgrader's `collect`/`submit` write next to each submitted assignment, and students' names
 and due dates from the course's gradebook.db through nbgrader's own API.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,11 @@ def submitted_dir(path: Path) -> Path | None:
     """`path/submitted` when `path` is an nbgrader course folder, else None."""
     path = Path(path)
     submitted = path / SUBMITTED
-    if submitted.is_dir() and not submitted.is_symlink() and any(
-            _regular(path / marker) for marker in COURSE_MARKERS):
+    if (
+        submitted.is_dir()
+        and not submitted.is_symlink()
+        and any(_regular(path / marker) for marker in COURSE_MARKERS)
+    ):
         return submitted
     return None
 
@@ -49,6 +53,7 @@ def submission_timestamp(course: Path, student: str, assignment: str) -> str:
 @dataclass(frozen=True)
 class CourseInfo:
     """What the course's gradebook.db knows: students and assignments' due dates."""
+
     students: dict[str, dict]  # id -> {last_name, first_name, email}
     duedates: dict[str, str]  # assignment name -> due date ('' if none)
 
@@ -62,8 +67,14 @@ def course_info(course: Path) -> CourseInfo:
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with Gradebook(f"sqlite:///{db.resolve()}") as gradebook:
-        students = {s.id: {"last_name": s.last_name or "", "first_name": s.first_name or "",
-                           "email": s.email or ""} for s in gradebook.students}
+        students = {
+            s.id: {
+                "last_name": s.last_name or "",
+                "first_name": s.first_name or "",
+                "email": s.email or "",
+            }
+            for s in gradebook.students
+        }
         duedates = {a.name: str(a.duedate) if a.duedate else "" for a in gradebook.assignments}
     return CourseInfo(students, duedates)
 
@@ -90,8 +101,9 @@ def lesson_assignments(course: Path) -> dict[str, str]:
                 continue
             for path in paths:
                 try:
-                    lesson = notebooks.identify_lesson(notebooks.read_notebook(path, path.name),
-                                                       templates)[0]
+                    lesson = notebooks.identify_lesson(
+                        notebooks.read_notebook(path, path.name), templates
+                    )[0]
                 except Exception:  # a stray or odd notebook names no assignment, nothing more
                     continue
                 if lesson and (lesson not in found or assignment.name == lesson):

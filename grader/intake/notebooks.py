@@ -17,6 +17,7 @@ scores 0. Every departure from the normal path is written down as a one-line not
 IPython magics and shell escapes (`%time`, `!rm -rf ~`, `x = !ls`, a `%%bash` cell) are
 commented out, and noted, so they can never run, not even in the sandbox.
 """
+
 from __future__ import annotations
 
 import ast
@@ -27,8 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from grader.lessons import course
-from grader.paths import STUDENT_TEMPLATE
 from grader.names import error_line, printable
+from grader.paths import STUDENT_TEMPLATE
 
 TEMPLATE_NOTEBOOKS = STUDENT_TEMPLATE / "notebooks"
 # A notebook is a few hundred kB at most; outputs can be huge, but we never read them.
@@ -90,6 +91,7 @@ class StudentNotebook:
 @dataclass
 class Conversion:
     """What the notebooks of one submission gave: module file name -> source, and notes."""
+
     modules: dict[str, str] = field(default_factory=dict)
     edited: dict[str, bool] = field(default_factory=dict)  # module -> student changed a stub
     lessons: dict[str, str] = field(default_factory=dict)  # lesson id -> notebook graded
@@ -98,6 +100,7 @@ class Conversion:
 
 
 # ---------------------------------------------------------------- the template notebooks
+
 
 def _nbformat():
     """nbformat, imported on first use: it takes seconds to import (its JSON-schema
@@ -113,8 +116,11 @@ def _defined_names(source: str) -> tuple[str, ...]:
         tree = ast.parse(source)
     except PARSE_ERRORS:  # MemoryError: the parser's own stack (100,000 minus signs)
         return tuple(DEFINITION.findall(source))
-    return tuple(node.name for node in tree.body
-                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+    return tuple(
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    )
 
 
 def _nbgrader(cell) -> dict:
@@ -138,14 +144,22 @@ def load_templates(folder: Path = TEMPLATE_NOTEBOOKS) -> dict[str, TemplateNoteb
             if cell.cell_type != "code" or not module:
                 continue
             meta = _nbgrader(cell)
-            cells.append(TemplateCell(meta.get("grade_id", cell.get("id", "")), module,
-                                      cell.source, bool(meta.get("solution")), position,
-                                      _defined_names(cell.source)))
+            cells.append(
+                TemplateCell(
+                    meta.get("grade_id", cell.get("id", "")),
+                    module,
+                    cell.source,
+                    bool(meta.get("solution")),
+                    position,
+                    _defined_names(cell.source),
+                )
+            )
         templates[lesson.id] = TemplateNotebook(lesson.id, path.name, tuple(cells), len(nb.cells))
     return templates
 
 
 # ---------------------------------------------------------------- reading student notebooks
+
 
 def find_notebooks(root: Path) -> list[Path]:
     """Regular `.ipynb` files under root (symlinks are never followed: one could point at the
@@ -153,8 +167,11 @@ def find_notebooks(root: Path) -> list[Path]:
     bounded (discovery.walk)."""
     from grader.intake.discovery import walk  # discovery imports this module lazily too
 
-    return [entry.path for entry in walk(Path(root))
-            if entry.regular and entry.rel.lower().endswith(".ipynb")]
+    return [
+        entry.path
+        for entry in walk(Path(root))
+        if entry.regular and entry.rel.lower().endswith(".ipynb")
+    ]
 
 
 def read_notebook(path: Path, name: str) -> StudentNotebook:
@@ -167,11 +184,15 @@ def read_notebook(path: Path, name: str) -> StudentNotebook:
         with open_regular(path) as handle:
             data = handle.read(MAX_NOTEBOOK_BYTES + 1)
         if len(data) > MAX_NOTEBOOK_BYTES:
-            raise UnreadableNotebook(f"{name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; "
-                                     "clear its outputs and submit it again")
+            raise UnreadableNotebook(
+                f"{name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; "
+                "clear its outputs and submit it again"
+            )
         if data.count(b"{") + data.count(b"[") > MAX_JSON_CONTAINERS:
-            raise UnreadableNotebook(f"{name} is too complex to read (more than "
-                                     f"{MAX_JSON_CONTAINERS} JSON objects); clear its outputs")
+            raise UnreadableNotebook(
+                f"{name} is too complex to read (more than "
+                f"{MAX_JSON_CONTAINERS} JSON objects); clear its outputs"
+            )
         try:
             raw = json.loads(data)  # from bytes: no decoded copy of a 20 MB text
         except ValueError as exc:
@@ -218,40 +239,56 @@ def _check_cells(name: str, cells: list[dict]) -> None:
         if cell.get("cell_type") != "code" or not isinstance(source, str):
             continue
         if len(source) > MAX_CELL_CHARS:
-            raise UnreadableNotebook(f"{name}: cell {number} holds {len(source):,} characters "
-                                     f"(limit {MAX_CELL_CHARS:,}); a solution is a few kB")
+            raise UnreadableNotebook(
+                f"{name}: cell {number} holds {len(source):,} characters "
+                f"(limit {MAX_CELL_CHARS:,}); a solution is a few kB"
+            )
         try:
             source.encode("utf-8")
         except UnicodeEncodeError:
-            raise UnreadableNotebook(f"{name}: cell {number} holds text that is not valid "
-                                     "Unicode (a lone surrogate); retype that cell") from None
+            raise UnreadableNotebook(
+                f"{name}: cell {number} holds text that is not valid "
+                "Unicode (a lone surrogate); retype that cell"
+            ) from None
 
 
 def _code_cells(nb: StudentNotebook) -> list[tuple[int, dict]]:
-    return [(i, c) for i, c in enumerate(nb.cells)
-            if c.get("cell_type") == "code" and isinstance(c.get("source"), str)]
+    return [
+        (i, c)
+        for i, c in enumerate(nb.cells)
+        if c.get("cell_type") == "code" and isinstance(c.get("source"), str)
+    ]
 
 
-def identify_lesson(nb: StudentNotebook, templates: dict[str, TemplateNotebook]) -> tuple[str | None, str]:
+def identify_lesson(
+    nb: StudentNotebook, templates: dict[str, TemplateNotebook]
+) -> tuple[str | None, str]:
     """(lesson id, how it was recognised) — by grade_ids, cell ids, notebook metadata, file
     name, then the stubs' signatures; (None, "") when it is no lesson notebook."""
-    for how, ids in (("grade_id", {str(_nbgrader(c).get("grade_id")) for c in nb.cells}),
-                     ("cell id", {str(c.get("id")) for c in nb.cells})):
+    for how, ids in (
+        ("grade_id", {str(_nbgrader(c).get("grade_id")) for c in nb.cells}),
+        ("cell id", {str(c.get("id")) for c in nb.cells}),
+    ):
         counts = {lesson: len(t.solution_ids & ids) for lesson, t in templates.items()}
         best = max(counts, key=counts.get, default=None)
         if best and counts[best]:
             return best, how
     declared = nb.metadata.get("micrograder", {}) if isinstance(nb.metadata, dict) else {}
-    if isinstance(declared, dict) and isinstance(declared.get("lesson"), str) \
-            and declared["lesson"] in templates:
+    if (
+        isinstance(declared, dict)
+        and isinstance(declared.get("lesson"), str)
+        and declared["lesson"] in templates
+    ):
         return declared["lesson"], "notebook metadata"
     stem = Path(nb.name).stem.lower()
     for lesson in templates:
         if re.search(rf"(^|[^a-z]){re.escape(lesson)}([^a-z]|$)", stem):
             return lesson, "file name"
     defined = {name for _, c in _code_cells(nb) for name in _defined_names(c["source"])}
-    counts = {lesson: sum(1 for cell in t.cells if cell.solution and set(cell.names) & defined)
-              for lesson, t in templates.items()}
+    counts = {
+        lesson: sum(1 for cell in t.cells if cell.solution and set(cell.names) & defined)
+        for lesson, t in templates.items()
+    }
     best = max(counts, key=counts.get, default=None)
     if best and counts[best]:
         return best, "signature"
@@ -259,6 +296,7 @@ def identify_lesson(nb: StudentNotebook, templates: dict[str, TemplateNotebook])
 
 
 # ---------------------------------------------------------------- magics
+
 
 def strip_magics(source: str) -> tuple[str, list[str]]:
     """(source with magics and shell escapes commented out, the lines commented out).
@@ -286,6 +324,7 @@ def strip_magics(source: str) -> tuple[str, list[str]]:
 
 # ---------------------------------------------------------------- matching and assembling
 
+
 def join_cells(sources) -> str:
     """Cells joined into a module: each cell ends with a newline, as the generator writes them."""
     return "".join(s if s.endswith("\n") else s + "\n\n\n" for s in sources)
@@ -295,7 +334,9 @@ def _normal(source: str) -> str:
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 
-def match_cells(nb: StudentNotebook, template: TemplateNotebook) -> tuple[dict[str, str], list[str]]:
+def match_cells(
+    nb: StudentNotebook, template: TemplateNotebook
+) -> tuple[dict[str, str], list[str]]:
     """grade_id -> student source for the template's solution cells that could be found,
     and notes on how the unusual ones were found."""
     notes: list[str] = []
@@ -308,7 +349,10 @@ def match_cells(nb: StudentNotebook, template: TemplateNotebook) -> tuple[dict[s
         hits = [(i, c) for i, c in code if _nbgrader(c).get("grade_id") == cell.grade_id]
         if hits:
             if len(hits) > 1:
-                notes.append(f"{nb.name}: cell {cell.grade_id} appears {len(hits)} times; the last one was graded")
+                notes.append(
+                    f"{nb.name}: cell {cell.grade_id} appears {len(hits)} times; "
+                    "the last one was graded"
+                )
             found[cell.grade_id] = (hits[-1][0], hits[-1][1]["source"])
             claimed.update(i for i, _ in hits)
     positions = [found[c.grade_id][0] for c in wanted if c.grade_id in found]
@@ -325,8 +369,11 @@ def match_cells(nb: StudentNotebook, template: TemplateNotebook) -> tuple[dict[s
                 fallback["cell id"].append(cell.grade_id)
     for cell in wanted:  # 3. the stub's signature (def/class name)
         if cell.grade_id not in found and cell.names:
-            hits = [(i, c) for i, c in code if i not in claimed
-                    and cell.names[0] in _defined_names(c["source"])]
+            hits = [
+                (i, c)
+                for i, c in code
+                if i not in claimed and cell.names[0] in _defined_names(c["source"])
+            ]
             if hits:
                 found[cell.grade_id] = (hits[-1][0], hits[-1][1]["source"])
                 claimed.add(hits[-1][0])
@@ -335,18 +382,23 @@ def match_cells(nb: StudentNotebook, template: TemplateNotebook) -> tuple[dict[s
         for cell in wanted:
             if cell.grade_id not in found and cell.position not in claimed:
                 candidate = nb.cells[cell.position]
-                if candidate.get("cell_type") == "code" and isinstance(candidate.get("source"), str):
+                if candidate.get("cell_type") == "code" and isinstance(
+                    candidate.get("source"), str
+                ):
                     found[cell.grade_id] = (cell.position, candidate["source"])
                     claimed.add(cell.position)
                     fallback["position"].append(cell.grade_id)
     for how, ids in fallback.items():
         if ids:
-            notes.append(f"{nb.name}: no nbgrader metadata on cell(s) {', '.join(ids)}; "
-                         f"matched by {how}")
+            notes.append(
+                f"{nb.name}: no nbgrader metadata on cell(s) {', '.join(ids)}; matched by {how}"
+            )
     return {grade_id: source for grade_id, (_, source) in found.items()}, notes
 
 
-def convert_notebook(nb: StudentNotebook, template: TemplateNotebook, conversion: Conversion) -> None:
+def convert_notebook(
+    nb: StudentNotebook, template: TemplateNotebook, conversion: Conversion
+) -> None:
     """Add the modules of one lesson notebook to `conversion`."""
     sources, notes = match_cells(nb, template)
     conversion.notes.extend(notes)
@@ -355,21 +407,27 @@ def convert_notebook(nb: StudentNotebook, template: TemplateNotebook, conversion
         source, removed = strip_magics(source)
         if removed:
             conversion.notes.append(
-                f"{nb.name}: cell {grade_id}: {len(removed)} IPython magic/shell line(s) were not run "
-                f"(commented out), e.g. {removed[0][:60]!r}")
+                f"{nb.name}: cell {grade_id}: {len(removed)} IPython magic/shell line(s) "
+                "were not run "
+                f"(commented out), e.g. {removed[0][:60]!r}"
+            )
         try:
             compile(source, f"{nb.name}:{grade_id}", "exec", dont_inherit=True)
         except (MemoryError, RecursionError):
             # Python itself cannot parse it (e.g. 20,000 nested minus signs); the suites could
             # not either, so the stub stands in and only this part scores 0.
-            conversion.notes.append(f"{nb.name}: cell {grade_id} is nested too deeply for "
-                                    "Python to parse; its stub was graded, so only that part "
-                                    "scores 0")
+            conversion.notes.append(
+                f"{nb.name}: cell {grade_id} is nested too deeply for "
+                "Python to parse; its stub was graded, so only that part "
+                "scores 0"
+            )
             source = next(c.source for c in template.cells if c.grade_id == grade_id)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
-            conversion.notes.append(f"{nb.name}: cell {grade_id} is not valid Python"
-                                    + (f" (line {line} of the cell: {exc.msg})" if line else ""))
+            conversion.notes.append(
+                f"{nb.name}: cell {grade_id} is not valid Python"
+                + (f" (line {line} of the cell: {exc.msg})" if line else "")
+            )
         cleaned[grade_id] = source
     # A missing part keeps its stub, unless a cell the student wrote already defines it
     # (a stub placed after it would replace the student's code).
@@ -383,19 +441,26 @@ def convert_notebook(nb: StudentNotebook, template: TemplateNotebook, conversion
                 parts.append(cleaned[cell.grade_id])
                 edited = edited or _normal(cleaned[cell.grade_id]) != _normal(cell.source)
             elif cell.names and set(cell.names) <= defined:
-                conversion.notes.append(f"{nb.name}: cell {cell.grade_id} is missing, but another "
-                                        f"cell defines {', '.join(cell.names)}; that one was graded")
+                conversion.notes.append(
+                    f"{nb.name}: cell {cell.grade_id} is missing, but another "
+                    f"cell defines {', '.join(cell.names)}; that one was graded"
+                )
             else:
                 parts.append(cell.source)
-                conversion.notes.append(f"{nb.name}: cell {cell.grade_id} is missing; its stub was "
-                                        "graded, so only that part scores 0")
+                conversion.notes.append(
+                    f"{nb.name}: cell {cell.grade_id} is missing; its stub was "
+                    "graded, so only that part scores 0"
+                )
         conversion.modules[f"{module}.py"] = join_cells(parts)
         conversion.edited[f"{module}.py"] = edited
 
 
-def convert_notebooks(paths: list[Path], root: Path,
-                      templates: dict[str, TemplateNotebook] | None = None,
-                      check_time=None) -> Conversion:
+def convert_notebooks(
+    paths: list[Path],
+    root: Path,
+    templates: dict[str, TemplateNotebook] | None = None,
+    check_time=None,
+) -> Conversion:
     """Read every notebook under a submission and rebuild the modules of the lessons found.
     Two notebooks of one lesson: the one with more edited solution cells wins (ties: the last
     by name), and the other is noted as ignored. A notebook that cannot be read, for whatever
@@ -414,8 +479,10 @@ def convert_notebooks(paths: list[Path], root: Path,
                 conversion.notes.append(f"{name}: not one of the lesson notebooks; ignored")
                 continue
             if how not in ("grade_id", "notebook metadata"):
-                conversion.notes.append(f"{name}: recognised as lesson '{lesson}' by its {how} "
-                                        "(the nbgrader metadata is missing)")
+                conversion.notes.append(
+                    f"{name}: recognised as lesson '{lesson}' by its {how} "
+                    "(the nbgrader metadata is missing)"
+                )
             sources, _ = match_cells(nb, templates[lesson])
             stubs = {c.grade_id: c.source for c in templates[lesson].cells if c.solution}
             score = sum(1 for g, s in sources.items() if _normal(s) != _normal(stubs[g]))
@@ -427,8 +494,10 @@ def convert_notebooks(paths: list[Path], root: Path,
         chosen = max(reversed(candidates), key=lambda item: item[1])[0]
         for nb, _ in candidates:
             if nb is not chosen:
-                conversion.notes.append(f"{nb.name}: another notebook for lesson '{lesson}' "
-                                        f"({chosen.name}) was graded; this one was ignored")
+                conversion.notes.append(
+                    f"{nb.name}: another notebook for lesson '{lesson}' "
+                    f"({chosen.name}) was graded; this one was ignored"
+                )
         try:
             convert_notebook(chosen, templates[lesson], conversion)
             conversion.lessons[lesson] = chosen.name
@@ -438,14 +507,18 @@ def convert_notebooks(paths: list[Path], root: Path,
 
 
 def _unreadable(conversion: Conversion, name: str, exc: Exception) -> None:
-    reason = str(exc) if isinstance(exc, UnreadableNotebook) else (
-        f"{name} could not be read ({type(exc).__name__}); its lesson was not graded from it")
+    reason = (
+        str(exc)
+        if isinstance(exc, UnreadableNotebook)
+        else (f"{name} could not be read ({type(exc).__name__}); its lesson was not graded from it")
+    )
     conversion.unreadable.append(reason)
     conversion.notes.append(reason)
 
 
-def merge_into_package(conversion: Conversion, package: Path,
-                       templates: dict[str, TemplateNotebook] | None = None) -> list[str]:
+def merge_into_package(
+    conversion: Conversion, package: Path, templates: dict[str, TemplateNotebook] | None = None
+) -> list[str]:
     """Write the notebook modules into `package` (the copied micrograd folder, which may
     already hold .py files). Per module the notebook wins, unless the notebook's solution cells
     were left as stubs while the .py file was edited; if both were edited the .py file wins.
@@ -456,38 +529,50 @@ def merge_into_package(conversion: Conversion, package: Path,
     package.mkdir(parents=True, exist_ok=True)
     for filename, source in conversion.modules.items():
         target = package / filename
-        py_edited = target.is_file() and _normal(target.read_text(encoding="utf-8", errors="replace")) \
-            != _normal(stubs.get(filename, ""))
+        py_edited = target.is_file() and _normal(
+            target.read_text(encoding="utf-8", errors="replace")
+        ) != _normal(stubs.get(filename, ""))
         if py_edited and not conversion.edited[filename]:
-            notes.append(f"micrograd/{filename} was graded (its notebook cells are still the stubs)")
+            notes.append(
+                f"micrograd/{filename} was graded (its notebook cells are still the stubs)"
+            )
             continue
         if py_edited:
-            notes.append(f"both micrograd/{filename} and its notebook cells were edited; "
-                         f"micrograd/{filename} was graded")
+            notes.append(
+                f"both micrograd/{filename} and its notebook cells were edited; "
+                f"micrograd/{filename} was graded"
+            )
             continue
         target.write_text(source, encoding="utf-8")
     return notes
 
 
-def add_to_package(root: Path, paths: list[Path], package: Path, *, has_package: bool,
-                   check_time=None) -> list[str]:
+def add_to_package(
+    root: Path, paths: list[Path], package: Path, *, has_package: bool, check_time=None
+) -> list[str]:
     """Turn the notebooks found under `root` into modules of `package` (see merge_into_package)
     and return the notes. Raises UnreadableNotebook when they give nothing to grade and there
     is no package either: the one-line reason is the parse error, or what was expected."""
     templates = load_templates()
     if not templates:
-        raise UnreadableNotebook(f"the template notebooks are missing in {TEMPLATE_NOTEBOOKS}; "
-                                 "the teacher must run `micrograder generate`")
+        raise UnreadableNotebook(
+            f"the template notebooks are missing in {TEMPLATE_NOTEBOOKS}; "
+            "the teacher must run `micrograder generate`"
+        )
     conversion = convert_notebooks(paths, root, templates, check_time)
     if not conversion.modules and not has_package:
         if conversion.unreadable:
             raise UnreadableNotebook("; ".join(conversion.unreadable))
         names = ", ".join(p.relative_to(root).as_posix() for p in paths[:3])
         expected = ", ".join(t.filename for t in templates.values())
-        raise UnreadableNotebook(f"{names}: not a lesson notebook (expected one of {expected}, "
-                                 "with its solution cells)")
+        raise UnreadableNotebook(
+            f"{names}: not a lesson notebook (expected one of {expected}, with its solution cells)"
+        )
     notes = list(conversion.notes)
     if conversion.lessons:
-        notes.insert(0, "graded from notebooks: " + ", ".join(
-            f"{name} ({lesson})" for lesson, name in conversion.lessons.items()))
+        notes.insert(
+            0,
+            "graded from notebooks: "
+            + ", ".join(f"{name} ({lesson})" for lesson, name in conversion.lessons.items()),
+        )
     return notes + merge_into_package(conversion, package, templates)

@@ -1,5 +1,6 @@
 """What `micrograder grade` / `validate` show in the terminal: a rich progress bar on stderr
 while grading, then summary tables on stdout, all from the result model (grader/results.py)."""
+
 from __future__ import annotations
 
 import threading
@@ -21,9 +22,16 @@ Results = dict[str, SubmissionResult | None]  # student id -> result (None: none
 def progress_bar(total: int, console: Console):
     """Yields an `on_done(id, result, skipped)` callback for grade_all. The bar is drawn only
     on a terminal, so logs and CI output stay clean."""
-    progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
-                        console=console, disable=not console.is_terminal, transient=True)
+    progress = Progress(
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
+    )
     lock = threading.Lock()
     with progress:
         task = progress.add_task("grading", total=total, last="")
@@ -31,8 +39,11 @@ def progress_bar(total: int, console: Console):
         def on_done(sub_id: str, result: SubmissionResult | None, skipped: bool) -> None:
             with lock:
                 status = "skipped" if skipped else (result.status if result else "?")
-                progress.update(task, advance=1,
-                                last=f"{for_terminal(sub_id, name=True)}: {for_terminal(status)}")
+                progress.update(
+                    task,
+                    advance=1,
+                    last=f"{for_terminal(sub_id, name=True)}: {for_terminal(status)}",
+                )
 
         yield on_done
 
@@ -40,21 +51,36 @@ def progress_bar(total: int, console: Console):
 def lesson_table(results: Results, lessons: list[Lesson]) -> Table:
     """Per lesson: mean points, max, how many submissions got full marks."""
     table = Table(title="Per-lesson summary")
-    for name, justify in (("lesson", "left"), ("mean", "right"), ("max", "right"),
-                          ("full marks", "right")):
+    for name, justify in (
+        ("lesson", "left"),
+        ("mean", "right"),
+        ("max", "right"),
+        ("full marks", "right"),
+    ):
         table.add_column(name, justify=justify)
     count = len(results)
     for lesson in lessons:
         points = [_lesson_points(result, lesson.id) for result in results.values()]
         full = sum(1 for p in points if p >= lesson.points - 1e-9)
-        table.add_row(lesson.id, format_points(sum(points) / count if count else 0),
-                      format_points(lesson.points), f"{full}/{count}")
+        table.add_row(
+            lesson.id,
+            format_points(sum(points) / count if count else 0),
+            format_points(lesson.points),
+            f"{full}/{count}",
+        )
     totals = [result.score if result else 0.0 for result in results.values()]
-    full = sum(1 for result in results.values()
-               if result and round_points(result.score) >= result.max_score - 1e-9)
-    table.add_row("total", format_points(sum(totals) / count if count else 0),
-                  format_points(sum(lesson.points for lesson in lessons)), f"{full}/{count}",
-                  style="bold")
+    full = sum(
+        1
+        for result in results.values()
+        if result and round_points(result.score) >= result.max_score - 1e-9
+    )
+    table.add_row(
+        "total",
+        format_points(sum(totals) / count if count else 0),
+        format_points(sum(lesson.points for lesson in lessons)),
+        f"{full}/{count}",
+        style="bold",
+    )
     return table
 
 
@@ -67,8 +93,11 @@ def status_line(results: Results, skipped: int) -> str:
 
 def problem_table(results: Results) -> Table | None:
     """Submissions that were not simply graded, or were graded with a remark, and why."""
-    rows = [(sub_id, result) for sub_id, result in results.items()
-            if result is None or result.status != "graded" or result.reason]
+    rows = [
+        (sub_id, result)
+        for sub_id, result in results.items()
+        if result is None or result.status != "graded" or result.reason
+    ]
     if not rows:
         return None
     table = Table(title="Submissions with problems")
@@ -76,11 +105,11 @@ def problem_table(results: Results) -> Table | None:
     table.add_column("status")
     table.add_column("reason", overflow="fold")
     for sub_id, result in rows:
-        status, reason = (result.status, result.reason) if result else \
-            ("crashed", "no results were written")
+        status, reason = (
+            (result.status, result.reason) if result else ("crashed", "no results were written")
+        )
         # ids and reasons are names a student chose: never markup, never a terminal escape
-        table.add_row(for_terminal(sub_id, name=True), for_terminal(status),
-                      for_terminal(reason))
+        table.add_row(for_terminal(sub_id, name=True), for_terminal(status), for_terminal(reason))
     return table
 
 

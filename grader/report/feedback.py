@@ -4,6 +4,7 @@ Check names and messages are influenced by student code (a message quotes the va
 student returned), so autoescaping is always on. Checks marked `hidden` (Gradescope's
 visibility) are summarised as points only; the student sees no detail of them.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -34,12 +35,16 @@ def render_feedback(result: SubmissionResult) -> str:
     for lesson in result.lessons:
         checks = lesson.checks
         hidden = [c for c in checks if c.visibility == "hidden"]
-        lessons.append({
-            "result": lesson,
-            "percent": round(100 * lesson.points / lesson.max_points) if lesson.max_points else 0,
-            "shown": [c for c in checks if c.visibility != "hidden"],
-            "hidden_count": len(hidden),
-            "hidden_points": sum(c.points for c in hidden),
-            "hidden_max": sum(c.max_points for c in hidden),
-        })
+        lessons.append(
+            {
+                "result": lesson,
+                "percent": round(100 * lesson.points / lesson.max_points)
+                if lesson.max_points
+                else 0,
+                "shown": [c for c in checks if c.visibility != "hidden"],
+                "hidden_count": len(hidden),
+                "hidden_points": sum(c.points for c in hidden),
+                "hidden_max": sum(c.max_points for c in hidden),
+            }
+        )
     return environment().get_template("feedback.html.j2").render(result=result, lessons=lessons)

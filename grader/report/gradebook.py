@@ -1,5 +1,6 @@
 """gradebook.csv: one row per submission, from the result model (grader/results.py), so a
 resumed or partial rerun still produces the whole gradebook from the records on disk."""
+
 from __future__ import annotations
 
 import csv
@@ -12,8 +13,9 @@ from grader.names import for_csv, one_line
 from grader.results import SubmissionResult, format_points
 
 
-def gradebook_rows(results: dict[str, SubmissionResult | None],
-                   lessons: list[Lesson]) -> list[dict]:
+def gradebook_rows(
+    results: dict[str, SubmissionResult | None], lessons: list[Lesson]
+) -> list[dict]:
     """`results` maps each student id to its result (None if there is none, which only happens
     when the grader itself was stopped; the row says so rather than vanish)."""
     rows = []
@@ -32,8 +34,9 @@ def gradebook_rows(results: dict[str, SubmissionResult | None],
     return rows
 
 
-def write_gradebook(path: Path, results: dict[str, SubmissionResult | None],
-                    lessons: list[Lesson]) -> None:
+def write_gradebook(
+    path: Path, results: dict[str, SubmissionResult | None], lessons: list[Lesson]
+) -> None:
     columns = ["id", "status", "reason", *(lesson.id for lesson in lessons), "total", "max"]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")

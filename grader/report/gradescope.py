@@ -8,6 +8,7 @@ name, number, score, max_score, status ("passed"/"failed"), output, visibility, 
 lesson id). `extra_data`, which Gradescope keeps but ignores, carries what a reader of the file
 may want: status, seed, per-lesson points, the submission's fingerprint.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,19 +42,45 @@ def lesson_tests(lesson: LessonResult) -> list[dict]:
         output = check.message
         if not check.passed and not output:
             output = f"{check.outcome}" + (f": {lesson.reason}" if lesson.reason else "")
-        tests.append(_test(f"{meta.title}: {check.name}", f"{meta.order}.{number}",
-                           check.points, check.max_points, check.passed, output,
-                           check.visibility, meta.id))
+        tests.append(
+            _test(
+                f"{meta.title}: {check.name}",
+                f"{meta.order}.{number}",
+                check.points,
+                check.max_points,
+                check.passed,
+                output,
+                check.visibility,
+                meta.id,
+            )
+        )
     if not lesson.checks:
-        tests.append(_test(meta.title, f"{meta.order}", 0.0, lesson.max_points, False,
-                           lesson.reason or lesson.status, "visible", meta.id))
+        tests.append(
+            _test(
+                meta.title,
+                f"{meta.order}",
+                0.0,
+                lesson.max_points,
+                False,
+                lesson.reason or lesson.status,
+                "visible",
+                meta.id,
+            )
+        )
     return tests
 
 
 def _test(name, number, score, max_score, passed, output, visibility, lesson_id) -> dict:
-    return {"name": name, "number": number, "score": round_points(score),
-            "max_score": round_points(max_score), "status": "passed" if passed else "failed",
-            "output": output, "visibility": visibility, "tags": [lesson_id]}
+    return {
+        "name": name,
+        "number": number,
+        "score": round_points(score),
+        "max_score": round_points(max_score),
+        "status": "passed" if passed else "failed",
+        "output": output,
+        "visibility": visibility,
+        "tags": [lesson_id],
+    }
 
 
 def extra_data(result: SubmissionResult) -> dict:
@@ -76,9 +103,14 @@ def extra_data(result: SubmissionResult) -> dict:
 
 
 def _lesson_extra(lesson: LessonResult) -> dict:
-    return {"status": lesson.status, "reason": lesson.reason,
-            "points": round_points(lesson.points), "max_points": round_points(lesson.max_points),
-            "seconds": round(lesson.seconds, 3), "restricted": lesson.restricted}
+    return {
+        "status": lesson.status,
+        "reason": lesson.reason,
+        "points": round_points(lesson.points),
+        "max_points": round_points(lesson.max_points),
+        "seconds": round(lesson.seconds, 3),
+        "restricted": lesson.restricted,
+    }
 
 
 def read_results(path: Path) -> dict | None:
@@ -100,8 +132,10 @@ def _summary(result: SubmissionResult) -> str:
     """The text Gradescope shows on top: the score line, then one line per note. Reasons and
     notes quote names a student chose, so each is forced onto one line with nothing hidden:
     a file name holding a newline cannot forge a line such as "100 / 100 points"."""
-    text = (f"{round_points(result.score):g} / {round_points(result.max_score):g} points "
-            f"({result.status})")
+    text = (
+        f"{round_points(result.score):g} / {round_points(result.max_score):g} points "
+        f"({result.status})"
+    )
     reason = one_line(result.reason)
     text = f"{text}: {reason}" if reason else text
     return "\n".join([text, *one_lines(result.notes)])

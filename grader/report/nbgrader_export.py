@@ -10,6 +10,7 @@ lessons the course has no assignment for are left out; names, emails and due dat
 its gradebook.db, times from submitted/<student>/<assignment>/timestamp.txt; students of the
 course who submitted nothing get a row with 0 points, as in nbgrader.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,19 @@ from grader.lessons import Lesson, load_lessons
 from grader.names import for_csv, from_csv, visible
 from grader.results import RecordError, SubmissionResult, read_record, round_points
 
-COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
-           "email", "raw_score", "late_submission_penalty", "score", "max_score"]
+COLUMNS = [
+    "assignment",
+    "duedate",
+    "timestamp",
+    "student_id",
+    "last_name",
+    "first_name",
+    "email",
+    "raw_score",
+    "late_submission_penalty",
+    "score",
+    "max_score",
+]
 GRADEBOOK = "gradebook.csv"
 
 
@@ -39,8 +51,9 @@ class Scores:
     lessons: list[str]  # lesson ids that were graded, course order unknown here
 
 
-def export_grades(source: Path, lessons: list[Lesson], *, to: Path | None = None,
-                  course: Path | None = None) -> str:
+def export_grades(
+    source: Path, lessons: list[Lesson], *, to: Path | None = None, course: Path | None = None
+) -> str:
     """`micrograder export nbgrader`: write grades.csv for `lessons` from `source` (an --out
     folder or its gradebook.csv) to `to` (default: grades.csv in the folder / next to the
     gradebook) and return the line to show. Raises ExportError with what to do instead."""
@@ -63,15 +76,18 @@ def read_scores(source: Path) -> Scores:
         points, lessons = {}, []
         for result in read_records(source):
             sub_id = visible(result.id)  # as the gradebook names it
-            points[sub_id] = {lesson.lesson.id: round_points(lesson.points)
-                              for lesson in result.lessons}
+            points[sub_id] = {
+                lesson.lesson.id: round_points(lesson.points) for lesson in result.lessons
+            }
             lessons += [lesson for lesson in points[sub_id] if lesson not in lessons]
         if points:
             return Scores(points, lessons)
         if (source / GRADEBOOK).is_file():
             return read_scores(source / GRADEBOOK)
-        raise ExportError(f"{source} holds no results; pass the --out folder of "
-                          "`micrograder grade` or its gradebook.csv")
+        raise ExportError(
+            f"{source} holds no results; pass the --out folder of "
+            "`micrograder grade` or its gradebook.csv"
+        )
     try:
         with open(source, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -79,13 +95,20 @@ def read_scores(source: Path) -> Scores:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ExportError(f"{source} cannot be read ({exc})") from None
     if not fields or fields[0] != "id" or "total" not in fields:
-        raise ExportError(f"{source} is not a gradebook.csv written by `micrograder grade` "
-                          "(expected the columns id, status, reason, <lessons>, total, max)")
-    lessons = fields[fields.index("reason") + 1: fields.index("total")] if "reason" in fields \
-        else fields[2: fields.index("total")]
+        raise ExportError(
+            f"{source} is not a gradebook.csv written by `micrograder grade` "
+            "(expected the columns id, status, reason, <lessons>, total, max)"
+        )
+    lessons = (
+        fields[fields.index("reason") + 1 : fields.index("total")]
+        if "reason" in fields
+        else fields[2 : fields.index("total")]
+    )
     try:
-        points = {from_csv(row["id"]): {lesson: float(row[lesson] or 0) for lesson in lessons}
-                  for row in rows}
+        points = {
+            from_csv(row["id"]): {lesson: float(row[lesson] or 0) for lesson in lessons}
+            for row in rows
+        }
     except ValueError as exc:
         raise ExportError(f"{source}: a points column is not a number ({exc})") from None
     return Scores(points, lessons)
@@ -121,21 +144,24 @@ def grades_rows(scores: Scores, lessons: list[Lesson], course: Path | None = Non
         for student in students:
             person = info.students.get(student, {})
             raw = scores.points.get(student, {}).get(lesson.id, 0.0)
-            rows.append({
-                "assignment": assignment,
-                "duedate": info.duedates.get(assignment, ""),
-                "timestamp": nbgrader_course.submission_timestamp(course, student, assignment)
-                if course else "",
-                "student_id": for_csv(student),  # never a formula in a spreadsheet
-                "last_name": person.get("last_name", ""),
-                "first_name": person.get("first_name", ""),
-                "email": person.get("email", ""),
-                "raw_score": _number(raw),
-                # nbgrader's default late-submission plugin charges nothing; neither do we
-                "late_submission_penalty": _number(0.0),
-                "score": _number(max(0.0, raw)),
-                "max_score": _number(lesson.points),
-            })
+            rows.append(
+                {
+                    "assignment": assignment,
+                    "duedate": info.duedates.get(assignment, ""),
+                    "timestamp": nbgrader_course.submission_timestamp(course, student, assignment)
+                    if course
+                    else "",
+                    "student_id": for_csv(student),  # never a formula in a spreadsheet
+                    "last_name": person.get("last_name", ""),
+                    "first_name": person.get("first_name", ""),
+                    "email": person.get("email", ""),
+                    "raw_score": _number(raw),
+                    # nbgrader's default late-submission plugin charges nothing; neither do we
+                    "late_submission_penalty": _number(0.0),
+                    "score": _number(max(0.0, raw)),
+                    "max_score": _number(lesson.points),
+                }
+            )
     return rows
 
 

@@ -13,11 +13,12 @@ own (written first, so a killed run resumes with its seed).
 Every path comes from grader/names.py, so no id can name a run-level file or a place outside
 --out.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from grader import names
 from grader.files import write_json_atomic, write_text_atomic
@@ -75,15 +76,20 @@ def in_folder(filename: str) -> Callable[[Path, str], Path]:
 
 RECORD = SubmissionOutput("result record", names.record_path, write_record)
 SUBMISSION_OUTPUTS = [
-    SubmissionOutput("staff log", names.log_path, write_staff_log,
-                     wanted=lambda result: bool(staff_text(result))),
+    SubmissionOutput(
+        "staff log", names.log_path, write_staff_log, wanted=lambda result: bool(staff_text(result))
+    ),
     SubmissionOutput("feedback.html", in_folder("feedback.html"), write_feedback),
     SubmissionOutput("results.json", in_folder("results.json"), write_results_json),
     RECORD,  # last: a record on disk means every output above was written
 ]
 RUN_OUTPUTS = [
-    RunOutput("gradebook.csv", lambda out, results, lessons: write_gradebook(
-        names.output_path(out, names.GRADEBOOK), results, lessons)),
+    RunOutput(
+        "gradebook.csv",
+        lambda out, results, lessons: write_gradebook(
+            names.output_path(out, names.GRADEBOOK), results, lessons
+        ),
+    ),
 ]
 
 
@@ -104,8 +110,9 @@ def write_missing_outputs(out: Path, result: SubmissionResult) -> list[str]:
     return [output.name for output in missing]
 
 
-def write_run_outputs(out: Path, results: dict[str, SubmissionResult | None],
-                      lessons: list[Lesson]) -> None:
+def write_run_outputs(
+    out: Path, results: dict[str, SubmissionResult | None], lessons: list[Lesson]
+) -> None:
     for output in RUN_OUTPUTS:
         output.write(out, results, lessons)
 

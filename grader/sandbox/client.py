@@ -6,6 +6,7 @@ fresh one for the next call — until the lesson's time budget is spent, after w
 raises WorkerTimeout at once. Replies are parsed as JSON and returned as plain data: callers
 still validate every value (grader/suites/checks.py) before comparing anything.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,14 @@ import time
 from pathlib import Path
 
 from grader.sandbox import jail
-from grader.sandbox.errors import (BadReply, StudentError, WorkerCrashed, WorkerTimeout,
-                                   import_timeout, request_timeout)
+from grader.sandbox.errors import (
+    BadReply,
+    StudentError,
+    WorkerCrashed,
+    WorkerTimeout,
+    import_timeout,
+    request_timeout,
+)
 from grader.sandbox.jail import Limits
 from grader.sandbox.signatures import expected_call
 
@@ -68,8 +75,16 @@ def describe_exit(returncode: int | None) -> str:
 class Worker:
     """Proxy to a sandboxed worker process serving one assembled package."""
 
-    def __init__(self, package_root: Path, *, limits: Limits = Limits(), budget: Budget | None = None,
-                 student_files=(), slot: int = 0, workdir: Path | None = None):
+    def __init__(
+        self,
+        package_root: Path,
+        *,
+        limits: Limits = Limits(),
+        budget: Budget | None = None,
+        student_files=(),
+        slot: int = 0,
+        workdir: Path | None = None,
+    ):
         self.package_root = Path(package_root)
         self.limits = limits
         self.budget = budget
@@ -95,16 +110,30 @@ class Worker:
         capture_path = self.workdir / f"worker-output-{self.starts}.txt"
         self._capture = open(capture_path, "wb")
         argv = worker_command() + [
-            str(WORKER_SCRIPT), "--requests", str(req_r), "--replies", str(rep_w),
-            "--package-source", str(self.package_root / "micrograd"),
-            "--package-root", str(self.home),
-            "--student-files", ",".join(self.student_files)]
+            str(WORKER_SCRIPT),
+            "--requests",
+            str(req_r),
+            "--replies",
+            str(rep_w),
+            "--package-source",
+            str(self.package_root / "micrograd"),
+            "--package-root",
+            str(self.home),
+            "--student-files",
+            ",".join(self.student_files),
+        ]
         cpu = int(self.budget.total + 5) if self.budget else self.limits.cpu_seconds
         try:
-            self._proc = jail.spawn(argv, slot=self.slot, limits=self.limits,
-                                    pass_fds=(req_r, rep_w), stdout=self._capture,
-                                    cpu_seconds=cpu, package=self.package_root / "micrograd",
-                                    home=self.home)
+            self._proc = jail.spawn(
+                argv,
+                slot=self.slot,
+                limits=self.limits,
+                pass_fds=(req_r, rep_w),
+                stdout=self._capture,
+                cpu_seconds=cpu,
+                package=self.package_root / "micrograd",
+                home=self.home,
+            )
         except BaseException:
             for fd in (req_w, rep_r):
                 os.close(fd)
@@ -142,18 +171,21 @@ class Worker:
         for path in sorted(self.workdir.glob("worker-output-*.txt")):
             with open(path, "rb") as f:
                 texts.append(f.read(self.limits.output_cap).decode("utf-8", "replace"))
-        return "".join(texts)[-self.limits.output_cap:]
+        return "".join(texts)[-self.limits.output_cap :]
 
     # -- requests -----------------------------------------------------------------------
     def call(self, op: str, timeout: float | None = None, **args):
         """Run request `op` with JSON `args`; returns the reply's plain JSON result."""
         if self.budget is not None and self.budget.left() <= 0:
-            raise WorkerTimeout(f"the lesson's time budget of {self.budget.total:g} s was used up "
-                                "before this check could run")
+            raise WorkerTimeout(
+                f"the lesson's time budget of {self.budget.total:g} s was used up "
+                "before this check could run"
+            )
         if self.crash_streak >= CRASHES_BEFORE_GIVING_UP:
             # e.g. os._exit() at import: every fresh worker would die the same way.
-            raise WorkerCrashed(f"{self._last_crash} (not restarted after "
-                                f"{self.crash_streak} crashes in a row)")
+            raise WorkerCrashed(
+                f"{self._last_crash} (not restarted after {self.crash_streak} crashes in a row)"
+            )
         limit = timeout if timeout is not None else self.limits.request_timeout
         if self.budget is not None:
             limit = min(limit, self.budget.left())
@@ -197,7 +229,7 @@ class Worker:
             _, writable, _ = select.select([], [self._requests], [], remaining)
             if writable:
                 try:
-                    view = view[os.write(self._requests, view[:65536]):]
+                    view = view[os.write(self._requests, view[:65536]) :]
                 except BrokenPipeError:
                     raise self._crashed() from None
 
@@ -248,8 +280,9 @@ class Worker:
             line = self._receive(deadline)
         except WorkerCrashed as exc:
             self._stop()
-            raise HarnessError(f"the worker did not start: {exc}; its output: "
-                               f"{self.output()[-500:]!r}") from None
+            raise HarnessError(
+                f"the worker did not start: {exc}; its output: {self.output()[-500:]!r}"
+            ) from None
         try:
             ready = json.loads(line) == {"ready": True}
         except ValueError:
@@ -274,19 +307,27 @@ class Worker:
             ok = reply["ok"]
         except (ValueError, TypeError, KeyError, RecursionError):
             self._stop()
-            raise BadReply("the process running your code sent an unreadable reply "
-                           "(does your code write to file descriptors it did not open?)") from None
+            raise BadReply(
+                "the process running your code sent an unreadable reply "
+                "(does your code write to file descriptors it did not open?)"
+            ) from None
         if ok is True and "result" in reply:
             return reply["result"]
         kind = reply.get("kind")
         if kind == "student":
             exc_type, message, where, missing = (
-                str(reply.get(k) or "")[:400] for k in ("exc_type", "message", "where", "missing"))
+                str(reply.get(k) or "")[:400] for k in ("exc_type", "message", "where", "missing")
+            )
             # A TypeError raised where the grader calls the API: the call did not fit the
             # student's signature, so quote the one the course expects.
             at_call = reply.get("call_site") is True and exc_type == "TypeError"
-            raise StudentError(exc_type, message, where, missing=missing,
-                               expected=expected_call(message) if at_call else "")
+            raise StudentError(
+                exc_type,
+                message,
+                where,
+                missing=missing,
+                expected=expected_call(message) if at_call else "",
+            )
         if kind == "request":
             raise HarnessError(str(reply.get("message", ""))[:400])
         self._stop()
@@ -304,7 +345,7 @@ def _progress(line: bytes) -> dict | None:
         return None
     if not isinstance(progress, dict) or len(progress) != 1:
         return None
-    (key, module), = progress.items()
+    ((key, module),) = progress.items()
     if key not in ("importing", "imported") or not isinstance(module, str):
         return None
     return {key: module[:100]}

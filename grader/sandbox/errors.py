@@ -15,8 +15,9 @@ class StudentError(WorkerError):
     `expected`: the signature the course expects, when the exception is a call to the API
     that did not fit the student's signature."""
 
-    def __init__(self, exc_type: str, message: str, where: str = "", *, missing: str = "",
-                 expected: str = ""):
+    def __init__(
+        self, exc_type: str, message: str, where: str = "", *, missing: str = "", expected: str = ""
+    ):
         self.exc_type = exc_type
         self.message = message
         self.where = where
@@ -40,10 +41,14 @@ def missing_module_text(missing: str, where: str) -> str:
     a lesson's package holds only the modules that lesson may use."""
     who = f"{where} imports" if where else "your code imports"
     if missing.startswith("micrograd."):
-        return (f"{who} {missing}, which is not in the package graded for this lesson: a module "
-                "may import earlier lessons' modules and helper modules in your micrograd folder")
-    return (f"{who} {missing}, which the grader does not have: micrograd is written with "
-            "Python's standard library only, so remove the import (use math and random)")
+        return (
+            f"{who} {missing}, which is not in the package graded for this lesson: a module "
+            "may import earlier lessons' modules and helper modules in your micrograd folder"
+        )
+    return (
+        f"{who} {missing}, which the grader does not have: micrograd is written with "
+        "Python's standard library only, so remove the import (use math and random)"
+    )
 
 
 class WorkerTimeout(WorkerError):
@@ -55,15 +60,18 @@ def import_timeout(module: str, seconds: float) -> WorkerTimeout:
     return WorkerTimeout(
         f"your package took more than {seconds:.2g} s to import ({module} was still running "
         "its top-level code): move top-level training and experiments under "
-        '`if __name__ == "__main__":`')
+        '`if __name__ == "__main__":`'
+    )
 
 
 def request_timeout(limit: float, import_seconds: float = 0.0) -> WorkerTimeout:
     """The limit ran out in the request itself; `import_seconds` of it went to imports."""
     text = f"no answer within {limit:.3g} s (an endless loop, or far too slow?)"
     if import_seconds >= 0.1 * limit:
-        text += (f"; importing your package took {import_seconds:.2g} s of that: keep "
-                 "top-level code in your modules short")
+        text += (
+            f"; importing your package took {import_seconds:.2g} s of that: keep "
+            "top-level code in your modules short"
+        )
     return WorkerTimeout(text)
 
 

@@ -17,6 +17,7 @@ Two layers, both behind `spawn`:
   only with a slot uid). Where the OS sandbox cannot run, this is all there is: `describe()`
   says so, the grader says so loudly once per run, and `Limits(sandbox="require")` refuses.
 """
+
 from __future__ import annotations
 
 import functools
@@ -101,13 +102,20 @@ def sandbox_status() -> SandboxStatus:
     if not sys.platform.startswith("linux"):
         return SandboxStatus(False, f"bubblewrap needs Linux (this is {sys.platform})")
     if os.geteuid() != 0:
-        return SandboxStatus(False, "not running as root, so workers cannot switch to a per-slot uid")
+        return SandboxStatus(
+            False, "not running as root, so workers cannot switch to a per-slot uid"
+        )
     for tool in (BWRAP, SETPRIV, MOUNT, SHELL, PROBE_PYTHON):
         if shutil.which(tool) is None:
             hint = " (apt-get install bubblewrap, or run ./install.sh)" if tool == BWRAP else ""
             return SandboxStatus(False, f"{tool} not found{hint}")
-    argv = _sandbox_argv([PROBE_PYTHON, "-I", "-S", "-c", "pass"], limits=Limits(),
-                         package=None, home=None, uid=slot_uid(Limits(), 0))
+    argv = _sandbox_argv(
+        [PROBE_PYTHON, "-I", "-S", "-c", "pass"],
+        limits=Limits(),
+        package=None,
+        home=None,
+        uid=slot_uid(Limits(), 0),
+    )
     try:
         probe = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -144,9 +152,11 @@ def describe(limits: Limits) -> str:
     if limits.sandbox == "off":
         return f"process-level limits only ({status.reason or 'the sandbox was turned off'})"
     if status.available:
-        return (f"bubblewrap (no network, own PID/IPC/UTS namespaces, read-only system, "
-                f"writes only to a private /tmp and home, tmpfs of "
-                f"{limits.disk_size // MiB} MiB each) + setpriv to uid {slot_uid(limits, 0)}+slot")
+        return (
+            f"bubblewrap (no network, own PID/IPC/UTS namespaces, read-only system, "
+            f"writes only to a private /tmp and home, tmpfs of "
+            f"{limits.disk_size // MiB} MiB each) + setpriv to uid {slot_uid(limits, 0)}+slot"
+        )
     return f"process-level limits only: {status.reason}"
 
 
@@ -171,40 +181,69 @@ def _set_rlimits(limits: Limits, cpu_seconds: int, nproc: bool) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
 
 
-def _sandbox_argv(argv: list[str], *, limits: Limits, package: Path | None, home: Path | None,
-                  uid: int) -> list[str]:
-    """bwrap + setpriv command line running `argv`. Host paths keep their names inside (so argv
-    needs no rewriting); only what is bound or mounted here exists in there."""
-    box = [BWRAP, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-           "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-           "--hostname", "sandbox",
-           "--ro-bind", str(SYSTEM_DIR), str(SYSTEM_DIR),
-           "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-           "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
-           "--proc", "/proc", "--dev", "/dev", *_writable_tmpfs("/tmp", limits)]
-    made = {Path("/"), Path("/tmp")}
-    writable = ["/tmp"]
+# What bwrap gives every worker, one option per row: its own network (none), PID, IPC, host
+# name and cgroup namespaces, a new session (no TIOCSTI into the grader's terminal), and a
+# read-only view of /usr (Debian's python3 and setpriv) with the usual top-level links into it.
+BWRAP_BASE = (
+    ("--unshare-net",),
+    ("--unshare-pid",),
+    ("--unshare-ipc",),
+    ("--unshare-uts",),
+    ("--unshare-cgroup-try",),
+    ("--die-with-parent",),
+    ("--new-session",),
+    ("--hostname", "sandbox"),
+    ("--ro-bind", str(SYSTEM_DIR), str(SYSTEM_DIR)),
+    ("--symlink", "usr/lib", "/lib"),
+    ("--symlink", "usr/lib64", "/lib64"),
+    ("--symlink", "usr/bin", "/bin"),
+    ("--symlink", "usr/sbin", "/sbin"),
+    ("--proc", "/proc"),
+    ("--dev", "/dev"),
+)
 
-    def parents(path: Path) -> list[str]:
-        # bwrap would create missing mount points' parents with mode 0700: unusable by the uid.
+
+class _MountPoints:
+    """Creates the parent folders of mount points, each once: bwrap would create a missing
+    parent with mode 0700, which the slot uid could not enter."""
+
+    def __init__(self) -> None:
+        self.made = {Path("/"), Path("/tmp")}
+
+    def parents(self, path: Path) -> list[str]:
         args = []
         for parent in reversed(path.parents):
-            if parent not in made:
-                made.add(parent)
+            if parent not in self.made:
+                self.made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
         return args
 
+
+NO_WAY_BACK = ("--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all")
+
+
+def _drop_privileges(uid: int) -> list[str]:
+    """setpriv: become the slot's unprivileged uid, with no capabilities and no way back."""
+    return [SETPRIV, f"--reuid={uid}", f"--regid={uid}", *NO_WAY_BACK, "--"]
+
+
+def _sandbox_argv(
+    argv: list[str], *, limits: Limits, package: Path | None, home: Path | None, uid: int
+) -> list[str]:
+    """bwrap + setpriv command line running `argv`. Host paths keep their names inside (so argv
+    needs no rewriting); only what is bound or mounted here exists in there."""
+    box = [BWRAP, *(arg for option in BWRAP_BASE for arg in option)]
+    box += _writable_tmpfs("/tmp", limits)
+    mounts, writable = _MountPoints(), ["/tmp"]
     for path in sorted(HARNESS_DIR.glob("*.py")):  # the harness only, never __pycache__
-        box += parents(path) + ["--ro-bind", str(path), str(path)]
+        box += mounts.parents(path) + ["--ro-bind", str(path), str(path)]
     if package is not None:
-        box += parents(package) + ["--ro-bind", str(package), str(package)]
+        box += mounts.parents(package) + ["--ro-bind", str(package), str(package)]
     if home is not None:
-        box += parents(home) + _writable_tmpfs(str(home), limits)
+        box += mounts.parents(home) + _writable_tmpfs(str(home), limits)
         writable.append(str(home))
     box += ["--chdir", writable[-1], "--"]
-    drop = [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
-            "--inh-caps=-all", "--bounding-set=-all", "--"]
-    return box + _cap_files(writable, limits) + drop + list(argv)
+    return box + _cap_files(writable, limits) + _drop_privileges(uid) + list(argv)
 
 
 def _writable_tmpfs(path: str, limits: Limits) -> list[str]:
@@ -240,9 +279,17 @@ def _fresh_host_home(home: Path) -> None:
     home.mkdir(parents=True)
 
 
-def spawn(argv: list[str], *, slot: int = 0, limits: Limits, pass_fds=(), stdout=None,
-          cpu_seconds: int | None = None, package: Path | None = None,
-          home: Path | None = None) -> subprocess.Popen:
+def spawn(
+    argv: list[str],
+    *,
+    slot: int = 0,
+    limits: Limits,
+    pass_fds=(),
+    stdout=None,
+    cpu_seconds: int | None = None,
+    package: Path | None = None,
+    home: Path | None = None,
+) -> subprocess.Popen:
     """Start argv (a worker) under `limits`; stdin is /dev/null, stdout and stderr go to
     `stdout` (a capture file or DEVNULL). `slot` (0 .. jobs-1) picks the sandbox uid.
     `package` is a host folder the worker reads (the assembled micrograd/): inside the OS sandbox
@@ -256,8 +303,9 @@ def spawn(argv: list[str], *, slot: int = 0, limits: Limits, pass_fds=(), stdout
     if sandboxed:
         if package is not None:
             _readable_by_the_slot(package)
-        argv = _sandbox_argv(argv, limits=limits, package=package, home=home,
-                             uid=slot_uid(limits, slot))
+        argv = _sandbox_argv(
+            argv, limits=limits, package=package, home=home, uid=slot_uid(limits, slot)
+        )
     elif home is not None:
         _fresh_host_home(home)
     return subprocess.Popen(

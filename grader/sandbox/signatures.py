@@ -1,5 +1,6 @@
 """The signatures the course expects, read from the reference with `inspect` (one truth: the
 same signatures the template's stubs carry), for messages about a call that did not fit."""
+
 from __future__ import annotations
 
 import inspect

@@ -13,6 +13,7 @@ worker *restricted*, and `Assembly.reference` says which. So nothing is taken th
 lesson 2 needs no reference at all. `whole_stack` assembles the same modules all from the
 student (lesson 6's integration check): never restricted.
 """
+
 from __future__ import annotations
 
 import ast
@@ -31,6 +32,7 @@ MANIFEST = "assembly.json"
 @dataclass
 class Assembly:
     """Where each module of an assembled package came from."""
+
     student: list[str] = field(default_factory=list)  # file names copied from the submission
     reference: list[str] = field(default_factory=list)  # file names copied from the reference
     ignored: list[str] = field(default_factory=list)  # submission entries not used
@@ -49,8 +51,11 @@ def imported_modules(source: bytes, known) -> set[str]:
     found = set()
     for item in ast.walk(tree):
         if isinstance(item, ast.Import):
-            found |= {alias.name.split(".")[1] for alias in item.names
-                      if alias.name.startswith("micrograd.")}
+            found |= {
+                alias.name.split(".")[1]
+                for alias in item.names
+                if alias.name.startswith("micrograd.")
+            }
         elif isinstance(item, ast.ImportFrom):
             module = item.module or ""
             if item.level == 0 and module.startswith("micrograd."):
@@ -59,8 +64,11 @@ def imported_modules(source: bytes, known) -> set[str]:
                 found |= {alias.name for alias in item.names}
             elif item.level > 0:
                 found.add(module.split(".")[0])
-        elif isinstance(item, ast.Constant) and isinstance(item.value, str) \
-                and item.value.startswith(("micrograd.", ".")):
+        elif (
+            isinstance(item, ast.Constant)
+            and isinstance(item.value, str)
+            and item.value.startswith(("micrograd.", "."))
+        ):
             found.add(item.value.removeprefix("micrograd").lstrip(".").split(".")[0])
     return found & set(known)
 
@@ -86,8 +94,9 @@ def _readable(path: Path) -> bool:
     return path.is_file() and not path.is_symlink()
 
 
-def earlier_sources(submission_micrograd: Path, lesson, own_earlier=frozenset(),
-                    whole_stack: bool = False) -> dict[str, tuple[Path, bool]]:
+def earlier_sources(
+    submission_micrograd: Path, lesson, own_earlier=frozenset(), whole_stack: bool = False
+) -> dict[str, tuple[Path, bool]]:
     """module name -> (its file, whether that is the reference's) for every earlier lesson's
     module that lesson `lesson` needs, found by following imports from the student's files and
     from the lesson's worker requests. `whole_stack`: every one is the student's (a missing
@@ -125,8 +134,13 @@ def stack_modules(submission_micrograd: Path, lesson_id: str) -> list[str]:
     return course().in_order([*earlier, *lesson.modules])
 
 
-def assemble_package(submission_micrograd: Path, lesson_id: str, dest: Path,
-                     own_earlier=frozenset(), whole_stack: bool = False) -> Path:
+def assemble_package(
+    submission_micrograd: Path,
+    lesson_id: str,
+    dest: Path,
+    own_earlier=frozenset(),
+    whole_stack: bool = False,
+) -> Path:
     """Build dest/micrograd/ for `lesson_id` and return dest (the directory to put on the
     worker's sys.path). `own_earlier`: earlier lessons' modules to take from the student (their
     lesson earned full marks in this run); `whole_stack`: all of them from the student (lesson

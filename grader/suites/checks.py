@@ -10,6 +10,7 @@ its parts apart — `what` (the grader's own words for the call and the inputs i
 `expected` (computed here) and `relation` (a coarse word on how the worker's answer relates to
 it) — and the runner words a restricted verdict from those parts alone.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,9 @@ class CheckFailed(AssertionError):
     `what`, `expected` and `relation` are set when the failure is a comparison: they hold only
     the trusted side's words and numbers (see restricted_text)."""
 
-    def __init__(self, message: str, *, what: str = "", expected: float | None = None,
-                 relation: str = ""):
+    def __init__(
+        self, message: str, *, what: str = "", expected: float | None = None, relation: str = ""
+    ):
         super().__init__(message)
         self.what = what
         self.expected = expected
@@ -82,15 +84,19 @@ def fmt(x) -> str:
 def as_float(x, what: str) -> float:
     """x as a float if it is a finite int or float (exact types), else CheckFailed."""
     if type(x) not in (int, float):
-        raise CheckFailed(f"{what}: expected a number, got {describe(x)}", what=what,
-                          relation="is not a number")
+        raise CheckFailed(
+            f"{what}: expected a number, got {describe(x)}", what=what, relation="is not a number"
+        )
     try:
         value = float(x)
     except OverflowError:
         value = math.inf
     if not math.isfinite(value):
-        raise CheckFailed(f"{what}: expected a finite number, got {fmt(x)}", what=what,
-                          relation="is not a finite number")
+        raise CheckFailed(
+            f"{what}: expected a finite number, got {fmt(x)}",
+            what=what,
+            relation="is not a finite number",
+        )
     return value
 
 
@@ -129,8 +135,12 @@ def assert_close(got, expected: float, what: str, rel: float = 1e-6) -> float:
     """Validate `got` and compare it with `expected`; returns the validated float."""
     value = as_float(got, what)
     if not is_close(value, expected, rel):
-        raise CheckFailed(f"{what}: expected {fmt(float(expected))}, got {fmt(value)}",
-                          what=what, expected=float(expected), relation=relation(value, expected))
+        raise CheckFailed(
+            f"{what}: expected {fmt(float(expected))}, got {fmt(value)}",
+            what=what,
+            expected=float(expected),
+            relation=relation(value, expected),
+        )
     return value
 
 
@@ -138,8 +148,10 @@ def assert_all_close(gots, expecteds, what: str, labels=None, rel: float = 1e-6)
     """Element-wise assert_close of a list; `labels` name the items in the message."""
     values = as_list(gots, len(expecteds), what)
     labels = labels or [f"item {i}" for i in range(len(expecteds))]
-    return [assert_close(g, e, f"{what}, {label}", rel)
-            for g, e, label in zip(values, expecteds, labels)]
+    return [
+        assert_close(g, e, f"{what}, {label}", rel)
+        for g, e, label in zip(values, expecteds, labels)
+    ]
 
 
 def check(condition: bool, message: str) -> None:

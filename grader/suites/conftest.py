@@ -1,4 +1,5 @@
 """Fixtures of the hidden suites. The run's state lives in the runner's plugin (runner.SuiteRun)."""
+
 import random
 
 import pytest

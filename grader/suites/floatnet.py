@@ -8,6 +8,7 @@ use tanh, the last layer is linear (design.md, lesson 3). The losses are those o
 (design.md, lesson 6): 'hinge', 'mse' against ±1, 'bce' on sigmoid(score) against (y + 1)/2,
 each a mean over the points, plus alpha·Σp² over every parameter.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,13 +22,15 @@ def n_parameters(nin: int, nouts) -> int:
 def layers(params, nin: int, nouts) -> list[list[tuple[list[float], float]]]:
     """The flat parameter list as layers of neurons (w, b), in the API's order."""
     if len(params) != n_parameters(nin, nouts):
-        raise ValueError(f"MLP({nin}, {list(nouts)}) has {n_parameters(nin, nouts)} parameters, "
-                         f"not {len(params)}")
+        raise ValueError(
+            f"MLP({nin}, {list(nouts)}) has {n_parameters(nin, nouts)} parameters, "
+            f"not {len(params)}"
+        )
     out, i, width = [], 0, nin
     for nout in nouts:
         layer = []
         for _ in range(nout):
-            layer.append((list(params[i:i + width]), params[i + width]))
+            layer.append((list(params[i : i + width]), params[i + width]))
             i += width + 1
         out.append(layer)
         width = nout
@@ -67,8 +70,13 @@ def data_loss(scores_, y, loss: str) -> float:
         return sum((s - label) ** 2 for s, label in zip(scores_, y)) / n
     if loss == "bce":
         # -(t·log p + (1 - t)·log(1 - p)) with p = sigmoid(s), t = (y + 1)/2
-        return sum((label + 1) / 2 * softplus(-s) + (1 - label) / 2 * softplus(s)
-                   for s, label in zip(scores_, y)) / n
+        return (
+            sum(
+                (label + 1) / 2 * softplus(-s) + (1 - label) / 2 * softplus(s)
+                for s, label in zip(scores_, y)
+            )
+            / n
+        )
     raise ValueError(f"unknown loss {loss!r}")
 
 

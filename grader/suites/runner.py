@@ -16,6 +16,7 @@ Two rules of the trust boundary (design.md) live here:
   whatever it produced (values, exception types and messages, exit codes, timings) goes to the
   staff-only record, never to the student.
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,12 +31,16 @@ import pytest
 
 from grader.lessons import course
 from grader.paths import REFERENCE_PACKAGE
-from grader.suites.assemble import (assemble_package, read_assembly, split_extras,
-                                     stack_modules)
 from grader.sandbox.client import Budget, Worker
-from grader.sandbox.errors import (BadReply, StudentError, WorkerCrashed, WorkerTimeout,
-                                   missing_module_text)
+from grader.sandbox.errors import (
+    BadReply,
+    StudentError,
+    WorkerCrashed,
+    WorkerTimeout,
+    missing_module_text,
+)
 from grader.sandbox.jail import Limits, use_sandbox
+from grader.suites.assemble import assemble_package, read_assembly, split_extras, stack_modules
 from grader.suites.checks import CheckFailed
 from grader.suites.conftest import RUN
 
@@ -61,8 +66,10 @@ def compile_errors(submission: Path, modules) -> str:
         try:
             compile(path.read_bytes(), shown, "exec", dont_inherit=True)
         except SyntaxError as exc:
-            return (f"{shown}, line {exc.lineno}: {type(exc).__name__}: {exc.msg} "
-                    "(fix it so the file compiles)")
+            return (
+                f"{shown}, line {exc.lineno}: {type(exc).__name__}: {exc.msg} "
+                "(fix it so the file compiles)"
+            )
         except (ValueError, UnicodeDecodeError) as exc:
             return f"{shown} cannot be read as Python source ({exc.__class__.__name__})"
         except (MemoryError, RecursionError):  # e.g. 20,000 nested minus signs
@@ -117,9 +124,13 @@ def import_in_student_files(submission: Path, module: str) -> str:
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             continue
         for node in ast.walk(tree):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
-                     [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0
-                     and node.module else [])
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                else []
+            )
             if any(name.split(".")[0] == module for name in names):
                 return f"micrograd/{path.name}, line {node.lineno}"
     return ""
@@ -147,8 +158,17 @@ def restricted_message(exc: BaseException, submission: Path) -> str:
 class SuiteRun:
     """pytest plugin holding one run's state: workers per lesson, and the check records."""
 
-    def __init__(self, submission: Path, *, seed: int, lessons, workdir: Path, limits: Limits,
-                 budgets: dict[str, float], slot: int = 0):
+    def __init__(
+        self,
+        submission: Path,
+        *,
+        seed: int,
+        lessons,
+        workdir: Path,
+        limits: Limits,
+        budgets: dict[str, float],
+        slot: int = 0,
+    ):
         self.submission = Path(submission)
         self.seed = seed
         self.lessons = {lesson.id: lesson for lesson in course()}
@@ -158,11 +178,14 @@ class SuiteRun:
             raise ValueError(f"unknown lesson(s): {', '.join(sorted(unknown))}")
         self.workdir = Path(workdir)
         self.limits = limits
-        self.budgets = {lid: Budget(budgets.get(lid, lesson.time_budget))
-                        for lid, lesson in self.lessons.items()}
+        self.budgets = {
+            lid: Budget(budgets.get(lid, lesson.time_budget))
+            for lid, lesson in self.lessons.items()
+        }
         self.slot = slot
-        self.invalid = {lid: compile_errors(self.submission, self.lessons[lid].modules)
-                        for lid in self.selected}
+        self.invalid = {
+            lid: compile_errors(self.submission, self.lessons[lid].modules) for lid in self.selected
+        }
         self.workers: dict = {}  # lesson id (or ("whole-stack", lesson id)) -> Worker
         self.last_of_lesson: dict[str, str] = {}
         self.records: dict[str, dict] = {}
@@ -184,8 +207,9 @@ class SuiteRun:
     def check_id(self, item) -> str:
         return f"{self.lesson_of(item)}/{item.name}"
 
-    def worker(self, lesson_id: str | None, budget_of: str | None = None, *,
-               used_by: str | None = None) -> Worker:
+    def worker(
+        self, lesson_id: str | None, budget_of: str | None = None, *, used_by: str | None = None
+    ) -> Worker:
         """The worker for a lesson (None: the student's whole stack), started lazily once.
         `used_by`: the node id of the check asking (its messages follow the worker's rules)."""
         if lesson_id is not None:
@@ -200,15 +224,24 @@ class SuiteRun:
         if key not in self.workers:
             dest = self.workdir / (lesson_id or f"whole-stack-{budget_of}")
             dest.mkdir(parents=True, exist_ok=True)
-            assemble_package(self.submission, lesson_id or budget_of, dest,
-                             own_earlier=self.modules_with_full_marks(),
-                             whole_stack=lesson_id is None)
+            assemble_package(
+                self.submission,
+                lesson_id or budget_of,
+                dest,
+                own_earlier=self.modules_with_full_marks(),
+                whole_stack=lesson_id is None,
+            )
             assembly = self.assemblies[key] = read_assembly(dest)
             if assembly.reference:
                 self.restricted[key] = self.why_restricted(lesson_id, assembly.reference)
             self.workers[key] = Worker(
-                dest, limits=self.limits, budget=self.budgets[lesson_id or budget_of],
-                student_files=assembly.student, slot=self.slot, workdir=dest)
+                dest,
+                limits=self.limits,
+                budget=self.budgets[lesson_id or budget_of],
+                student_files=assembly.student,
+                slot=self.slot,
+                workdir=dest,
+            )
         return self.workers[key]
 
     def outcome(self, check_id: str) -> str | None:
@@ -237,25 +270,38 @@ class SuiteRun:
     def full_marks(self, lesson_id: str) -> bool:
         """Whether every check of `lesson_id` has passed in this run (it must have run)."""
         mine = [r for r in self.records.values() if r["lesson"] == lesson_id]
-        return (lesson_id in self.selected and not self.invalid.get(lesson_id) and bool(mine)
-                and all(r["outcome"] == "passed" for r in mine))
+        return (
+            lesson_id in self.selected
+            and not self.invalid.get(lesson_id)
+            and bool(mine)
+            and all(r["outcome"] == "passed" for r in mine)
+        )
 
     def modules_with_full_marks(self) -> set[str]:
-        return {m for lid, lesson in self.lessons.items() if self.full_marks(lid)
-                for m in lesson.modules}
+        return {
+            m
+            for lid, lesson in self.lessons.items()
+            if self.full_marks(lid)
+            for m in lesson.modules
+        }
 
     def why_restricted(self, lesson_id: str, reference_files: list[str]) -> str:
         """One sentence for the student: which of their modules were replaced, and why."""
         parts = []
         for file in reference_files:
             owner = course().owners[file.removesuffix(".py")]
-            why = ("was not graded in this run" if owner.id not in self.selected
-                   else "did not earn full marks")
+            why = (
+                "was not graded in this run"
+                if owner.id not in self.selected
+                else "did not earn full marks"
+            )
             parts.append(f"the course's {file} (your lesson {owner.order}, {owner.title}, {why})")
-        return ("this lesson ran on " + " and ".join(parts) + ", so the details of its failed "
-                "checks are held back (the course's code is never described). Fix the earlier "
-                "lesson first; the public self-check (python3 -m pytest in your course folder) "
-                "shows everything about your own code")
+        return (
+            "this lesson ran on " + " and ".join(parts) + ", so the details of its failed "
+            "checks are held back (the course's code is never described). Fix the earlier "
+            "lesson first; the public self-check (python3 -m pytest in your course folder) "
+            "shows everything about your own code"
+        )
 
     def restricted_reason(self, nodeid: str) -> str:
         """Why the check `nodeid` is restricted ('' when it is not)."""
@@ -288,8 +334,9 @@ class SuiteRun:
                 "uses": [name for marker in item.iter_markers("uses") for name in marker.args],
                 # the lesson.toml part the check counts in ("a, b" or "" when not exactly one:
                 # tests/test_points.py rejects that)
-                "part": ", ".join(str(arg) for marker in item.iter_markers("part")
-                                  for arg in marker.args),
+                "part": ", ".join(
+                    str(arg) for marker in item.iter_markers("part") for arg in marker.args
+                ),
                 "name": doc.replace("{param}", param),
                 "points": 0.0,
                 "max_points": float(points.args[0]) if points else 0.0,
@@ -302,7 +349,9 @@ class SuiteRun:
 
     def pytest_collectreport(self, report):
         if report.failed:
-            raise RuntimeError(f"hidden suite {report.nodeid} does not collect:\n{report.longreprtext}")
+            raise RuntimeError(
+                f"hidden suite {report.nodeid} does not collect:\n{report.longreprtext}"
+            )
 
     def pytest_runtest_logfinish(self, nodeid, location):
         lesson = self.last_of_lesson.get(nodeid)
@@ -328,8 +377,11 @@ class SuiteRun:
                 # The type only: a message may carry what a worker sent (staff see it all in
                 # the runner's log).
                 self.internal_errors.append(f"{record['id']}: {type(exc).__name__}")
-                print(f"[micrograder] internal error in {record['id']}:\n"
-                      + "".join(traceback.format_exception(exc)), file=sys.stderr)
+                print(
+                    f"[micrograder] internal error in {record['id']}:\n"
+                    + "".join(traceback.format_exception(exc)),
+                    file=sys.stderr,
+                )
             if record["restricted"]:
                 self.staff_notes.append(f"{record['id']} ({call.when}): {message}")
                 message = restricted_message(exc, self.submission)
@@ -337,15 +389,25 @@ class SuiteRun:
                 record["outcome"], record["message"] = outcome, message
         if call.when == "teardown" and record["outcome"] == "passed":
             record["points"] = record["max_points"]
-        return pytest.TestReport(item.nodeid, item.location, {}, "passed" if message is None
-                                 else "failed", message, call.when, duration=call.duration,
-                                 start=call.start, stop=call.stop)
+        return pytest.TestReport(
+            item.nodeid,
+            item.location,
+            {},
+            "passed" if message is None else "failed",
+            message,
+            call.when,
+            duration=call.duration,
+            start=call.start,
+            stop=call.stop,
+        )
 
     # -- results (docs/runner-contract.md) ------------------------------------------------
     def results(self) -> dict:
         """The runner's JSON (docs/runner-contract.md; run_suites adds `seconds`)."""
-        checks = [dict(c, seconds=0.0) if c["restricted"] else c  # timing: a channel too
-                  for c in self.records.values()]
+        checks = [
+            dict(c, seconds=0.0) if c["restricted"] else c  # timing: a channel too
+            for c in self.records.values()
+        ]
         lessons = {}
         for lesson_id in self.selected:
             mine = [c for c in checks if c["lesson"] == lesson_id]
@@ -357,13 +419,18 @@ class SuiteRun:
             elif timeouts:
                 status, reason = "timeout", f"{timeouts} check(s) ran out of time"
             elif crashes:
-                status, reason = "crashed", f"the process running your code died in {crashes} check(s)"
+                status, reason = (
+                    "crashed",
+                    f"the process running your code died in {crashes} check(s)",
+                )
             else:
                 status, reason = "graded", ""
             keys = (lesson_id, ("whole-stack", lesson_id))
             restricted = next((self.restricted[k] for k in keys if k in self.restricted), "")
             lessons[lesson_id] = {
-                "status": status, "reason": reason, "restricted": restricted,
+                "status": status,
+                "reason": reason,
+                "restricted": restricted,
                 "seconds": 0.0 if restricted else seconds,
                 # rounded: fractional points (0.1 + 0.2 ...) must not show float noise
                 "points": round(sum(c["points"] for c in mine), 6),
@@ -374,8 +441,10 @@ class SuiteRun:
             "inputs_key": self.inputs_key,
             "checks": checks,
             "lessons": lessons,
-            "limits": {**self.limits.as_dict(),
-                       "time_budgets": {lid: self.budgets[lid].total for lid in self.selected}},
+            "limits": {
+                **self.limits.as_dict(),
+                "time_budgets": {lid: self.budgets[lid].total for lid in self.selected},
+            },
             "ignored": self.ignored,
             "internal_errors": self.internal_errors,
             "staff_notes": self.staff_notes,
@@ -384,14 +453,30 @@ class SuiteRun:
     def _stray_files(self) -> list[str]:
         """Python files beside the submission's micrograd/ folder: never importable, reported."""
         parent = self.submission.parent
-        return sorted(f"../{p.name}" for p in parent.iterdir()
-                      if p.name != self.submission.name and p.suffix == ".py") \
-            if parent.is_dir() else []
+        return (
+            sorted(
+                f"../{p.name}"
+                for p in parent.iterdir()
+                if p.name != self.submission.name and p.suffix == ".py"
+            )
+            if parent.is_dir()
+            else []
+        )
 
 
 def _pytest(run: SuiteRun, extra=()) -> int:
-    args = [str(SUITES), "-c", str(INI), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
-            "-p", "no:terminal", *extra]
+    args = [
+        str(SUITES),
+        "-c",
+        str(INI),
+        "--rootdir",
+        str(SUITES),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        *extra,
+    ]
     saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
@@ -410,21 +495,36 @@ def _pytest(run: SuiteRun, extra=()) -> int:
 def collect_checks(lessons: list[str] | None = None) -> list[dict]:
     """The checks of the suites (id, lesson, name, max_points, visibility) without running
     anything: for max scores and for tests that the points add up."""
-    run = SuiteRun(REFERENCE_PACKAGE, seed=0, lessons=lessons, workdir=Path("."),
-                   limits=Limits(), budgets={})
+    run = SuiteRun(
+        REFERENCE_PACKAGE, seed=0, lessons=lessons, workdir=Path("."), limits=Limits(), budgets={}
+    )
     _pytest(run, ["--collect-only"])
     return list(run.records.values())
 
 
-def run_suites(submission_micrograd: Path, *, seed: int, lessons: list[str] | None = None,
-               workdir: Path, limits: Limits | None = None,
-               time_budgets: dict[str, float] | None = None, slot: int = 0) -> dict:
+def run_suites(
+    submission_micrograd: Path,
+    *,
+    seed: int,
+    lessons: list[str] | None = None,
+    workdir: Path,
+    limits: Limits | None = None,
+    time_budgets: dict[str, float] | None = None,
+    slot: int = 0,
+) -> dict:
     """Grade the package folder `submission_micrograd` (the student's micrograd/) and return
     the results dict of docs/runner-contract.md. `time_budgets` overrides lesson.toml's."""
     limits = limits or Limits()
     use_sandbox(limits)  # raises SandboxUnavailable now, not once per check, if it is required
-    run = SuiteRun(Path(submission_micrograd).resolve(), seed=seed, lessons=lessons,
-                   workdir=Path(workdir), limits=limits, budgets=time_budgets or {}, slot=slot)
+    run = SuiteRun(
+        Path(submission_micrograd).resolve(),
+        seed=seed,
+        lessons=lessons,
+        workdir=Path(workdir),
+        limits=limits,
+        budgets=time_budgets or {},
+        slot=slot,
+    )
     started = time.monotonic()
     _pytest(run)
     results = run.results()

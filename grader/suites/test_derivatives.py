@@ -4,6 +4,7 @@ Functions are random smooth expressions (polynomials, sin, cos, tanh, exp compos
 as specs; the worker turns them into Python callables for the student's code. Expected values:
 the central-difference formula and exact derivatives (forward-mode on the spec), computed here.
 """
+
 import math
 
 import pytest
@@ -20,8 +21,11 @@ def random_term(rng, nvars):
     """c * u(a * x_i + b) for a random smooth u; exp gets a small slope to stay tame."""
     kind = rng.choice(UNARY)
     slope = round(rng.uniform(0.2, 0.6) if kind == "exp" else rng.uniform(-1.5, 1.5), 3) or 0.5
-    inner = ["add", ["mul", ["c", slope], ["x", rng.randrange(nvars)]],
-             ["c", round(rng.uniform(-1, 1), 3)]]
+    inner = [
+        "add",
+        ["mul", ["c", slope], ["x", rng.randrange(nvars)]],
+        ["c", round(rng.uniform(-1, 1), 3)],
+    ]
     if kind in ("square", "cube"):
         outer = ["pow", inner, 2 if kind == "square" else 3]
     else:
@@ -95,9 +99,12 @@ def test_numerical_derivative_formula(student, rng):
         expr, x = random_function(rng), round(rng.uniform(-2, 2), 3)
         h = rng.choice([1e-2, 1e-3, 0.05])
         got = student.call("derivatives.derivative", expr=expr, x=x, h=h)
-        assert_close(got, central(expr, [x], 0, h),
-                     f"f(x) = {show(expr)}: numerical_derivative(f, {x!r}, h={h:g}) "
-                     "should be (f(x+h) - f(x-h)) / 2h")
+        assert_close(
+            got,
+            central(expr, [x], 0, h),
+            f"f(x) = {show(expr)}: numerical_derivative(f, {x!r}, h={h:g}) "
+            "should be (f(x+h) - f(x-h)) / 2h",
+        )
 
 
 @pytest.mark.part("numerical_derivative")
@@ -108,8 +115,11 @@ def test_numerical_derivative_default_h(student, rng):
     for _ in range(5):
         expr, x = random_function(rng), round(rng.uniform(-2, 2), 3)
         got = student.call("derivatives.derivative", expr=expr, x=x)
-        assert_close(got, dual(expr, [x], 0)[1],
-                     f"f(x) = {show(expr)}: numerical_derivative(f, {x!r}) vs the exact derivative")
+        assert_close(
+            got,
+            dual(expr, [x], 0)[1],
+            f"f(x) = {show(expr)}: numerical_derivative(f, {x!r}) vs the exact derivative",
+        )
 
 
 @pytest.mark.part("numerical_gradient")
@@ -121,12 +131,17 @@ def test_numerical_gradient_formula(student, rng):
         n = rng.randint(2, 5)
         expr, h = random_function(rng, n), 1e-3
         xs = [round(rng.uniform(-2, 2), 3) for _ in range(n)]
-        got = as_list(student.call("derivatives.gradient", expr=expr, xs=xs, h=h), n,
-                      f"numerical_gradient of a function of {n} inputs")
+        got = as_list(
+            student.call("derivatives.gradient", expr=expr, xs=xs, h=h),
+            n,
+            f"numerical_gradient of a function of {n} inputs",
+        )
         for i in range(n):
-            assert_close(got[i], central(expr, xs, i, h),
-                         f"f = {show(expr, 'xs')}: numerical_gradient(f, {xs}, "
-                         f"h={h:g}), partial {i}")
+            assert_close(
+                got[i],
+                central(expr, xs, i, h),
+                f"f = {show(expr, 'xs')}: numerical_gradient(f, {xs}, h={h:g}), partial {i}",
+            )
 
 
 @pytest.mark.part("numerical_gradient")
@@ -136,12 +151,17 @@ def test_numerical_gradient_default_h(student, rng):
     """numerical_gradient: accurate with the default h"""
     n = rng.randint(2, 5)
     expr, xs = random_function(rng, n), [round(rng.uniform(-2, 2), 3) for _ in range(n)]
-    got = as_list(student.call("derivatives.gradient", expr=expr, xs=xs), n,
-                  f"numerical_gradient of a function of {n} inputs")
+    got = as_list(
+        student.call("derivatives.gradient", expr=expr, xs=xs),
+        n,
+        f"numerical_gradient of a function of {n} inputs",
+    )
     for i in range(n):
-        assert_close(got[i], dual(expr, xs, i)[1],
-                     f"f = {show(expr, 'xs')}: numerical_gradient(f, {xs}), "
-                     f"partial {i} vs exact")
+        assert_close(
+            got[i],
+            dual(expr, xs, i)[1],
+            f"f = {show(expr, 'xs')}: numerical_gradient(f, {xs}), partial {i} vs exact",
+        )
 
 
 @pytest.mark.part("chain_rule")
@@ -152,9 +172,16 @@ def test_chain_rule(student, rng):
     for _ in range(3):
         df, g, dg = random_function(rng), random_function(rng), random_function(rng)
         xs = [round(rng.uniform(-1.5, 1.5), 3) for _ in range(4)]
-        got = as_list(student.call("derivatives.chain", df=df, g=g, dg=dg, xs=xs), len(xs),
-                      "the values of the function chain_rule returned")
+        got = as_list(
+            student.call("derivatives.chain", df=df, g=g, dg=dg, xs=xs),
+            len(xs),
+            "the values of the function chain_rule returned",
+        )
         for x, value in zip(xs, got):
             expected = eval_expr(df, [eval_expr(g, [x])]) * eval_expr(dg, [x])
-            assert_close(value, expected, f"df(u) = {show(df, 'u')}, g(x) = {show(g)}, "
-                                          f"dg(x) = {show(dg)}: chain_rule(df, g, dg)({x!r})")
+            assert_close(
+                value,
+                expected,
+                f"df(u) = {show(df, 'u')}, g(x) = {show(g)}, "
+                f"dg(x) = {show(dg)}: chain_rule(df, g, dg)({x!r})",
+            )

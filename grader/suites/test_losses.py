@@ -4,6 +4,7 @@ binary_cross_entropy on random inputs.
 The worker wraps the grader's numbers in (reference) Values, calls the student's loss and runs
 backward. Expected values and gradients are the closed formulas below, computed here.
 """
+
 import math
 
 import pytest
@@ -20,6 +21,7 @@ def short(xs):
 
 
 # --- the formulas (value, gradient w.r.t. each prediction) -------------------------------------
+
 
 def mse(preds, targets):
     n = len(preds)
@@ -44,6 +46,7 @@ def l2(params, alpha):
 
 
 # --- random inputs within the safe domains of design.md ----------------------------------------
+
 
 def mse_inputs(rng):
     n = rng.randint(3, 8)
@@ -98,14 +101,23 @@ PART = {"mse_loss": "mse", "hinge_loss": "hinge", "binary_cross_entropy": "binar
 
 
 def loss_params(points):
-    return [pytest.param(name, id=name, marks=[pytest.mark.points(points[name]),
-                                                pytest.mark.uses(f"losses.{name}"),
-                                                pytest.mark.part(PART[name])])
-            for name in LOSSES]
+    return [
+        pytest.param(
+            name,
+            id=name,
+            marks=[
+                pytest.mark.points(points[name]),
+                pytest.mark.uses(f"losses.{name}"),
+                pytest.mark.part(PART[name]),
+            ],
+        )
+        for name in LOSSES
+    ]
 
 
-@pytest.mark.parametrize("name", loss_params({"mse_loss": 1, "hinge_loss": 1,
-                                              "binary_cross_entropy": 1.5}))
+@pytest.mark.parametrize(
+    "name", loss_params({"mse_loss": 1, "hinge_loss": 1, "binary_cross_entropy": 1.5})
+)
 def test_loss_value(student, rng, name):
     """{param}: the value of the loss"""
     for _ in range(ROUNDS):
@@ -114,15 +126,20 @@ def test_loss_value(student, rng, name):
         assert_close(reply["data"], value, f"{call}.data")
 
 
-@pytest.mark.parametrize("name", loss_params({"mse_loss": 1.5, "hinge_loss": 1.5,
-                                              "binary_cross_entropy": 1.5}))
+@pytest.mark.parametrize(
+    "name", loss_params({"mse_loss": 1.5, "hinge_loss": 1.5, "binary_cross_entropy": 1.5})
+)
 def test_loss_gradients(student, rng, name):
     """{param}: gradients with respect to the predictions"""
     for _ in range(ROUNDS):
         first, second, _, grads, call = loss_case(name, rng)
         reply = call_loss(student, name, first, second)
-        assert_all_close(reply["grads"], grads, f"after {call}.backward()",
-                         labels=[f"{FIRST[name]}[{i}].grad" for i in range(len(grads))])
+        assert_all_close(
+            reply["grads"],
+            grads,
+            f"after {call}.backward()",
+            labels=[f"{FIRST[name]}[{i}].grad" for i in range(len(grads))],
+        )
 
 
 def l2_case(rng):
@@ -138,8 +155,11 @@ def test_l2_value(student, rng):
     """l2_regularization: alpha times the sum of squares"""
     for _ in range(ROUNDS):
         params, alpha, call = l2_case(rng)
-        reply = as_record(student.call("losses.l2", params=params, alpha=alpha), ("data", "grads"),
-                          "l2_regularization")
+        reply = as_record(
+            student.call("losses.l2", params=params, alpha=alpha),
+            ("data", "grads"),
+            "l2_regularization",
+        )
         assert_close(reply["data"], l2(params, alpha)[0], f"{call}.data")
 
 
@@ -150,7 +170,14 @@ def test_l2_gradients(student, rng):
     """l2_regularization: gradients with respect to the parameters"""
     for _ in range(ROUNDS):
         params, alpha, call = l2_case(rng)
-        reply = as_record(student.call("losses.l2", params=params, alpha=alpha), ("data", "grads"),
-                          "l2_regularization")
-        assert_all_close(reply["grads"], l2(params, alpha)[1], f"after {call}.backward()",
-                         labels=[f"params[{i}].grad" for i in range(len(params))])
+        reply = as_record(
+            student.call("losses.l2", params=params, alpha=alpha),
+            ("data", "grads"),
+            "l2_regularization",
+        )
+        assert_all_close(
+            reply["grads"],
+            l2(params, alpha)[1],
+            f"after {call}.backward()",
+            labels=[f"params[{i}].grad" for i in range(len(params))],
+        )

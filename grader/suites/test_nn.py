@@ -5,13 +5,22 @@ Neuron w + [b], Layer and MLP concatenate), so outputs and gradients can be comp
 reference model given the same weights. relu models are drawn so that every pre-activation is
 at least 0.01 away from 0.
 """
+
 import math
 
 import pytest
 
 from grader.sandbox.inside.specs import build_model, output_data, set_weights
-from grader.suites.checks import (CheckFailed, as_float, as_floats, as_list, as_record,
-                                  assert_close, check, describe)
+from grader.suites.checks import (
+    CheckFailed,
+    as_float,
+    as_floats,
+    as_list,
+    as_record,
+    assert_close,
+    check,
+    describe,
+)
 
 pytestmark = pytest.mark.lesson("nn")
 
@@ -69,7 +78,7 @@ def relu_margin(spec, weights, x):
     for nin, nout, act in widths(spec):
         outs = []
         for _ in range(nout):
-            pre = sum(w * xi for w, xi in zip(weights[k:k + nin], x)) + weights[k + nin]
+            pre = sum(w * xi for w, xi in zip(weights[k : k + nin], x)) + weights[k + nin]
             k += nin + 1
             if act == "relu":
                 smallest = min(smallest, abs(pre))
@@ -87,7 +96,9 @@ def draw(rng, spec, n_inputs=3):
     """Weights and inputs for spec; relu neurons kept away from their kink."""
     while True:
         weights = [round(rng.uniform(-1.5, 1.5), 3) for _ in range(count(spec))]
-        inputs = [[round(rng.uniform(-2, 2), 3) for _ in range(spec["nin"])] for _ in range(n_inputs)]
+        inputs = [
+            [round(rng.uniform(-2, 2), 3) for _ in range(spec["nin"])] for _ in range(n_inputs)
+        ]
         if all(relu_margin(spec, weights, x) >= 0.01 for x in inputs):
             return weights, inputs
 
@@ -99,10 +110,16 @@ def reference_model(reference, spec, weights):
 
 
 def check_forward(student, reference, spec, weights, inputs):
-    reply = as_record(student.call("nn.forward", model=spec, weights=weights, inputs=inputs),
-                      ("count", "outputs"), f"running {render(spec)}")
-    check(reply["count"] == count(spec), f"{render(spec)}.parameters() should return "
-                                         f"{count(spec)} Values, got {describe(reply['count'])}")
+    reply = as_record(
+        student.call("nn.forward", model=spec, weights=weights, inputs=inputs),
+        ("count", "outputs"),
+        f"running {render(spec)}",
+    )
+    check(
+        reply["count"] == count(spec),
+        f"{render(spec)}.parameters() should return "
+        f"{count(spec)} Values, got {describe(reply['count'])}",
+    )
     model = reference_model(reference, spec, weights)
     outputs = as_list(reply["outputs"], len(inputs), f"outputs of {render(spec)}")
     for x, got in zip(inputs, outputs):
@@ -129,11 +146,18 @@ def random_sizes(rng):
 def test_parameter_count(student, rng):
     """parameters(): how many (Neuron, Layer, MLP)"""
     nin, nout = random_sizes(rng)
-    for spec in ({"kind": "neuron", "nin": nin}, {"kind": "layer", "nin": nin, "nout": nout},
-                 {"kind": "mlp", "nin": nin, "nouts": [nout, rng.randint(2, 5), 1]}):
-        got = as_list(student.call("nn.parameters", model=spec), None, f"{render(spec)}.parameters()")
-        check(len(got) == count(spec),
-              f"{render(spec)}.parameters() should return {count(spec)} Values, got {len(got)}")
+    for spec in (
+        {"kind": "neuron", "nin": nin},
+        {"kind": "layer", "nin": nin, "nout": nout},
+        {"kind": "mlp", "nin": nin, "nouts": [nout, rng.randint(2, 5), 1]},
+    ):
+        got = as_list(
+            student.call("nn.parameters", model=spec), None, f"{render(spec)}.parameters()"
+        )
+        check(
+            len(got) == count(spec),
+            f"{render(spec)}.parameters() should return {count(spec)} Values, got {len(got)}",
+        )
 
 
 @pytest.mark.part("mlp")
@@ -142,13 +166,20 @@ def test_parameter_count(student, rng):
 def test_parameter_order(student, rng):
     """parameters(): order (w then b per neuron; neurons, then layers, in order)"""
     nin, nout = random_sizes(rng)
-    for spec in ({"kind": "neuron", "nin": nin}, {"kind": "layer", "nin": nin, "nout": nout},
-                 {"kind": "mlp", "nin": nin, "nouts": [nout, 2]}):
-        got = as_list(student.call("nn.parameters", model=spec), None, f"{render(spec)}.parameters()")
+    for spec in (
+        {"kind": "neuron", "nin": nin},
+        {"kind": "layer", "nin": nin, "nout": nout},
+        {"kind": "mlp", "nin": nin, "nouts": [nout, 2]},
+    ):
+        got = as_list(
+            student.call("nn.parameters", model=spec), None, f"{render(spec)}.parameters()"
+        )
         want = labels(spec)
         if got != want:
-            hint = ("Neuron: w + [b]; Layer: its neurons' parameters in order; "
-                    "MLP: its layers' parameters in order")
+            hint = (
+                "Neuron: w + [b]; Layer: its neurons' parameters in order; "
+                "MLP: its layers' parameters in order"
+            )
             raise CheckFailed(f"{render(spec)}.parameters() is not in the expected order ({hint})")
 
 
@@ -159,8 +190,11 @@ def test_parameter_order(student, rng):
 def test_neuron_forward(student, reference, rng, activation):
     """Neuron forward, activation {param}"""
     # tanh is the default: leave it out to check the default too.
-    spec = {"kind": "neuron", "nin": rng.randint(2, 5),
-            "activation": None if activation == "tanh" else activation}
+    spec = {
+        "kind": "neuron",
+        "nin": rng.randint(2, 5),
+        "activation": None if activation == "tanh" else activation,
+    }
     check_forward(student, reference, spec, *draw(rng, spec))
 
 
@@ -170,8 +204,12 @@ def test_neuron_forward(student, reference, rng, activation):
 def test_layer_forward(student, reference, rng):
     """Layer forward: a list of outputs, a single Value when nout == 1"""
     for nout in (rng.randint(2, 4), 1):
-        spec = {"kind": "layer", "nin": rng.randint(2, 4), "nout": nout,
-                "activation": rng.choice(["tanh", "relu", "sigmoid"])}
+        spec = {
+            "kind": "layer",
+            "nin": rng.randint(2, 4),
+            "nout": nout,
+            "activation": rng.choice(["tanh", "relu", "sigmoid"]),
+        }
         check_forward(student, reference, spec, *draw(rng, spec))
 
 
@@ -189,17 +227,31 @@ def test_mlp_forward(student, reference, rng):
 @uses(["mlp"], "parameters", "__call__")
 def test_mlp_variants(student, reference, rng):
     """MLP forward: relu/sigmoid hidden layers, nouts as a tuple, width-1 hidden layer"""
-    for spec in ({"kind": "mlp", "nin": 3, "nouts": [3, 2], "activation": "relu", "tuple": True},
-                 {"kind": "mlp", "nin": 2, "nouts": [1, 3], "activation": "sigmoid"}):
+    for spec in (
+        {"kind": "mlp", "nin": 3, "nouts": [3, 2], "activation": "relu", "tuple": True},
+        {"kind": "mlp", "nin": 2, "nouts": [1, 3], "activation": "sigmoid"},
+    ):
         check_forward(student, reference, spec, *draw(rng, spec))
 
 
 def grads_of(student, spec, weights, inputs, coefficients, zero_grad=False):
-    reply = as_record(student.call("nn.backward", model=spec, weights=weights, inputs=inputs,
-                                   coefficients=coefficients, zero_grad=zero_grad),
-                      ("count", "grads"), f"backward through {render(spec)}")
-    check(reply["count"] == count(spec), f"{render(spec)}.parameters() should return "
-                                         f"{count(spec)} Values, got {describe(reply['count'])}")
+    reply = as_record(
+        student.call(
+            "nn.backward",
+            model=spec,
+            weights=weights,
+            inputs=inputs,
+            coefficients=coefficients,
+            zero_grad=zero_grad,
+        ),
+        ("count", "grads"),
+        f"backward through {render(spec)}",
+    )
+    check(
+        reply["count"] == count(spec),
+        f"{render(spec)}.parameters() should return "
+        f"{count(spec)} Values, got {describe(reply['count'])}",
+    )
     return as_floats(reply["grads"], count(spec), f"the parameters' grads of {render(spec)}")
 
 
@@ -218,8 +270,12 @@ def test_gradients_reach_parameters(student, reference, rng):
     loss.backward()
     names = labels(spec)
     for name, g, p in zip(names, got, model.parameters()):
-        assert_close(g, p.grad, f"{render(spec)}, loss = weighted sum of the outputs on inputs "
-                                f"{inputs}; loss.backward(): grad of parameter {name}")
+        assert_close(
+            g,
+            p.grad,
+            f"{render(spec)}, loss = weighted sum of the outputs on inputs "
+            f"{inputs}; loss.backward(): grad of parameter {name}",
+        )
 
 
 @pytest.mark.part("mlp")
@@ -254,10 +310,16 @@ def test_initialisation(student, rng):
         else:
             check(-1 <= value <= 1, f"{render(spec)}: weight {name} = {value:g} is outside [-1, 1]")
             weights.append(value)
-        check(as_float(again, f"{render(spec)}: initial {name}") == value,
-              f"{render(spec)}: after random.seed({seed}), two models should get the same weights")
-    check(len(set(weights)) > 1, f"{render(spec)}: the weights should be random, they are all equal")
+        check(
+            as_float(again, f"{render(spec)}: initial {name}") == value,
+            f"{render(spec)}: after random.seed({seed}), two models should get the same weights",
+        )
+    check(
+        len(set(weights)) > 1, f"{render(spec)}: the weights should be random, they are all equal"
+    )
     # uniform(-1, 1): among 16 weights both signs (all of one sign: 2 in 65,536 correct runs).
-    check(min(weights) < 0 < max(weights),
-          f"{render(spec)}: the weights should be drawn from uniform(-1, 1), but they all have "
-          f"the same sign")
+    check(
+        min(weights) < 0 < max(weights),
+        f"{render(spec)}: the weights should be drawn from uniform(-1, 1), but they all have "
+        f"the same sign",
+    )

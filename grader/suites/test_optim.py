@@ -4,6 +4,7 @@ The worker runs the student's optimizers on bare objects with `.data` and `.grad
 grader's gradients before every step. Expected values are PyTorch's update rules and the
 schedulers' closed forms (design.md), written out below in plain Python.
 """
+
 import math
 
 import pytest
@@ -16,6 +17,7 @@ CLIP_REL = 1e-4  # design.md: clip_grad_norm is compared with rtol 1e-4 (max_nor
 
 
 # --- PyTorch's rules, one step at a time ------------------------------------------------------
+
 
 def sgd_steps(init, grads, lrs, options):
     params, out = list(init), []
@@ -43,7 +45,9 @@ def adam_steps(init, grads, lrs, options):
         m = [beta1 * mi + (1 - beta1) * gi for mi, gi in zip(m, g)]
         v = [beta2 * vi + (1 - beta2) * gi * gi for vi, gi in zip(v, g)]
         c1, c2 = 1 - beta1**t, 1 - beta2**t
-        params = [p - lr * (mi / c1) / (math.sqrt(vi / c2) + eps) for p, mi, vi in zip(params, m, v)]
+        params = [
+            p - lr * (mi / c1) / (math.sqrt(vi / c2) + eps) for p, mi, vi in zip(params, m, v)
+        ]
         out.append(params)
     return out
 
@@ -63,7 +67,9 @@ def signature(kind, options):
 def random_run(rng, n_steps):
     n = rng.randint(3, 6)
     init = [rng.uniform(-2, 2) for _ in range(n)]
-    grads = [[rng.uniform(-1, 1) * rng.choice([0.1, 1, 3]) for _ in range(n)] for _ in range(n_steps)]
+    grads = [
+        [rng.uniform(-1, 1) * rng.choice([0.1, 1, 3]) for _ in range(n)] for _ in range(n_steps)
+    ]
     return init, grads
 
 
@@ -71,16 +77,24 @@ def check_optimizer(student, kind, options, init, grads, lrs=None):
     """Run the student's optimizer and compare the parameters after every step."""
     constant = options.get("lr", 0.01)  # Adam's default lr
     expected = RULES[kind](init, grads, lrs or [constant] * len(grads), options)
-    reply = as_record(student.call("optim.optimizer", kind=kind, init=init, grads=grads,
-                                   options=options, lrs=lrs), ("steps", "zeroed"), kind)
+    reply = as_record(
+        student.call(
+            "optim.optimizer", kind=kind, init=init, grads=grads, options=options, lrs=lrs
+        ),
+        ("steps", "zeroed"),
+        kind,
+    )
     steps = as_list(reply["steps"], len(grads), f"{kind}: the parameters after each step")
     start = ", ".join(f"{p:.4g}" for p in init)
     what = f"{signature(kind, options)} on parameters starting at [{start}]"
     for k, (got, want) in enumerate(zip(steps, expected)):
         change = f" (opt.lr set to {lrs[k]:g} before this step)" if lrs else ""
-        assert_all_close(got, want,
-                         f"{what} with grads chosen by the grader, after step {k + 1}{change}",
-                         labels=[f"p[{i}].data" for i in range(len(init))])
+        assert_all_close(
+            got,
+            want,
+            f"{what} with grads chosen by the grader, after step {k + 1}{change}",
+            labels=[f"p[{i}].data" for i in range(len(init))],
+        )
     return reply
 
 
@@ -112,9 +126,11 @@ def test_momentum_steps(student, rng):
 def test_adam_steps(student, rng):
     """Adam: several steps, bias-corrected as in PyTorch"""
     init, grads = random_run(rng, 6)
-    options = {"lr": round(rng.uniform(0.01, 0.3), 4),
-               "betas": [rng.choice([0.8, 0.85, 0.9]), rng.choice([0.99, 0.995, 0.999])],
-               "eps": rng.choice([1e-8, 1e-6])}
+    options = {
+        "lr": round(rng.uniform(0.01, 0.3), 4),
+        "betas": [rng.choice([0.8, 0.85, 0.9]), rng.choice([0.99, 0.995, 0.999])],
+        "eps": rng.choice([1e-8, 1e-6]),
+    }
     check_optimizer(student, "Adam", options, init, grads)
     init, grads = random_run(rng, 6)
     check_optimizer(student, "Adam", {}, init, grads)  # the defaults: lr=0.01, (0.9, 0.999), 1e-8
@@ -125,9 +141,10 @@ def test_adam_steps(student, rng):
 
 
 @pytest.mark.points(0.5)
-@pytest.mark.parametrize("kind", [pytest.param(k, id=k, marks=[uses(k, "step"),
-                                                                pytest.mark.part(k.lower())])
-                                  for k in RULES])
+@pytest.mark.parametrize(
+    "kind",
+    [pytest.param(k, id=k, marks=[uses(k, "step"), pytest.mark.part(k.lower())]) for k in RULES],
+)
 def test_lr_read_at_every_step(student, rng, kind):
     """{param}: reads opt.lr at every step (a scheduler changes it between steps)"""
     init, grads = random_run(rng, 4)
@@ -136,21 +153,34 @@ def test_lr_read_at_every_step(student, rng, kind):
 
 
 @pytest.mark.points(0.5)
-@pytest.mark.parametrize("kind", [pytest.param(k, id=k, marks=[uses(k, "zero_grad"),
-                                                                pytest.mark.part(k.lower())])
-                                  for k in RULES])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param(k, id=k, marks=[uses(k, "zero_grad"), pytest.mark.part(k.lower())])
+        for k in RULES
+    ],
+)
 def test_zero_grad(student, rng, kind):
     """{param}: zero_grad sets every gradient to 0"""
     # No step: a wrong (or missing) step() is checked elsewhere and costs nothing here.
     init, grads = random_run(rng, 1)
-    reply = as_record(student.call("optim.optimizer", kind=kind, init=init, grads=grads,
-                                   options={"lr": 0.1}, step=False), ("steps", "zeroed"), kind)
-    assert_all_close(reply["zeroed"], [0.0] * len(init),
-                     f"{kind}(lr=0.1) on parameters with nonzero grads, then zero_grad()",
-                     labels=[f"p[{i}].grad" for i in range(len(init))])
+    reply = as_record(
+        student.call(
+            "optim.optimizer", kind=kind, init=init, grads=grads, options={"lr": 0.1}, step=False
+        ),
+        ("steps", "zeroed"),
+        kind,
+    )
+    assert_all_close(
+        reply["zeroed"],
+        [0.0] * len(init),
+        f"{kind}(lr=0.1) on parameters with nonzero grads, then zero_grad()",
+        labels=[f"p[{i}].grad" for i in range(len(init))],
+    )
 
 
 # --- schedulers: closed forms from the lr the optimizer had when the scheduler was built -------
+
 
 def step_lr(base, epoch, step_size, gamma=0.1):
     return base * gamma ** (epoch // step_size)
@@ -168,15 +198,21 @@ SCHEDULES = {"StepLR": step_lr, "ExponentialLR": exponential_lr, "CosineAnnealin
 
 
 def check_schedule(student, kind, base, options, epochs):
-    reply = as_record(student.call("optim.scheduler", kind=kind, base_lr=base, options=options,
-                                   epochs=epochs), ("lrs",), kind)
+    reply = as_record(
+        student.call("optim.scheduler", kind=kind, base_lr=base, options=options, epochs=epochs),
+        ("lrs",),
+        kind,
+    )
     lrs = as_list(reply["lrs"], epochs + 1, f"{kind}: opt.lr after each step")
     arguments = ", ".join(["opt"] + [f"{k}={v}" for k, v in options.items()])
     what = f"{kind}({arguments}) with opt.lr={base:g}"
     assert_close(lrs[0], base, f"{what}: building the scheduler must leave opt.lr alone; opt.lr")
     for epoch in range(1, epochs + 1):
-        assert_close(lrs[epoch], SCHEDULES[kind](base, epoch, **options),
-                     f"{what}: opt.lr after {epoch} call{'s' if epoch > 1 else ''} of step()")
+        assert_close(
+            lrs[epoch],
+            SCHEDULES[kind](base, epoch, **options),
+            f"{what}: opt.lr after {epoch} call{'s' if epoch > 1 else ''} of step()",
+        )
 
 
 def base_lr(rng):
@@ -189,8 +225,13 @@ def base_lr(rng):
 def test_step_lr(student, rng):
     """StepLR: lr = base·gamma^(epoch // step_size)"""
     step_size = rng.randint(2, 4)
-    check_schedule(student, "StepLR", base_lr(rng),
-                   {"step_size": step_size, "gamma": rng.choice([0.3, 0.5, 0.7])}, 3 * step_size + 1)
+    check_schedule(
+        student,
+        "StepLR",
+        base_lr(rng),
+        {"step_size": step_size, "gamma": rng.choice([0.3, 0.5, 0.7])},
+        3 * step_size + 1,
+    )
     check_schedule(student, "StepLR", base_lr(rng), {"step_size": 2}, 5)  # default gamma 0.1
 
 
@@ -199,7 +240,9 @@ def test_step_lr(student, rng):
 @uses("ExponentialLR", "step")
 def test_exponential_lr(student, rng):
     """ExponentialLR: lr = base·gamma^epoch"""
-    check_schedule(student, "ExponentialLR", base_lr(rng), {"gamma": rng.choice([0.5, 0.8, 0.95])}, 6)
+    check_schedule(
+        student, "ExponentialLR", base_lr(rng), {"gamma": rng.choice([0.5, 0.8, 0.95])}, 6
+    )
 
 
 @pytest.mark.part("schedulers")
@@ -208,13 +251,19 @@ def test_exponential_lr(student, rng):
 def test_cosine_annealing_lr(student, rng):
     """CosineAnnealingLR: half a cosine from base to eta_min over T_max epochs"""
     T_max = rng.randint(5, 9)
-    check_schedule(student, "CosineAnnealingLR", base_lr(rng),
-                   {"T_max": T_max, "eta_min": rng.choice([0.001, 0.01, 0.05])}, T_max)
+    check_schedule(
+        student,
+        "CosineAnnealingLR",
+        base_lr(rng),
+        {"T_max": T_max, "eta_min": rng.choice([0.001, 0.01, 0.05])},
+        T_max,
+    )
     T_max = rng.randint(3, 6)
     check_schedule(student, "CosineAnnealingLR", base_lr(rng), {"T_max": T_max}, T_max)
 
 
 # --- clipping -----------------------------------------------------------------------------------
+
 
 def clip_case(rng):
     grads = [rng.uniform(-3, 3) for _ in range(rng.randint(3, 8))]
@@ -232,12 +281,21 @@ def test_clip_grad_norm(student, rng):
         max_norm = round(norm * rng.uniform(low, high), 4)
         factor = max_norm / (norm + 1e-6)
         expected = [g * factor for g in grads] if factor < 1 else grads
-        reply = as_record(student.call("optim.clip_norm", grads=grads, max_norm=max_norm),
-                          ("returned", "grads"), "clip_grad_norm")
-        call = f"clip_grad_norm(params with grads {[round(g, 4) for g in grads]}, max_norm={max_norm:g})"
+        reply = as_record(
+            student.call("optim.clip_norm", grads=grads, max_norm=max_norm),
+            ("returned", "grads"),
+            "clip_grad_norm",
+        )
+        shown = [round(g, 4) for g in grads]
+        call = f"clip_grad_norm(params with grads {shown}, max_norm={max_norm:g})"
         assert_close(reply["returned"], norm, f"{call} returned", rel=CLIP_REL)
-        assert_all_close(reply["grads"], expected, f"after {call}", rel=CLIP_REL,
-                         labels=[f"p[{i}].grad" for i in range(len(grads))])
+        assert_all_close(
+            reply["grads"],
+            expected,
+            f"after {call}",
+            rel=CLIP_REL,
+            labels=[f"p[{i}].grad" for i in range(len(grads))],
+        )
 
 
 @pytest.mark.part("clipping")
@@ -249,9 +307,16 @@ def test_clip_grad_value(student, rng):
         grads = [rng.uniform(-3, 3) for _ in range(rng.randint(4, 8))]
         grads[0], grads[1] = rng.uniform(2.1, 3), rng.uniform(-3, -2.1)  # both ends get clamped
         clip = round(rng.uniform(0.5, 2), 4)
-        reply = as_record(student.call("optim.clip_value", grads=grads, clip_value=clip),
-                          ("returned_none", "grads"), "clip_grad_value")
+        reply = as_record(
+            student.call("optim.clip_value", grads=grads, clip_value=clip),
+            ("returned_none", "grads"),
+            "clip_grad_value",
+        )
         call = f"clip_grad_value(params with grads {[round(g, 4) for g in grads]}, {clip:g})"
-        assert_all_close(reply["grads"], [max(-clip, min(clip, g)) for g in grads], f"after {call}",
-                         labels=[f"p[{i}].grad" for i in range(len(grads))])
+        assert_all_close(
+            reply["grads"],
+            [max(-clip, min(clip, g)) for g in grads],
+            f"after {call}",
+            labels=[f"p[{i}].grad" for i in range(len(grads))],
+        )
         check(reply["returned_none"] is True, f"{call} should return None")

@@ -1,7 +1,7 @@
 """Lesson 2 — the Value class: forward and gradient of every operation, separately.
 
-Graphs are specs (grader/sandbox/inside/specs.py) built twice: by the worker with the student's Value,
-and here with the reference Value for the expected data and gradients. Each operation has its
+Graphs are specs (grader/sandbox/inside/specs.py) built twice: by the worker with the student's
+Value, and here with the reference Value for the expected data and gradients. Each operation has its
 own checks — forward, gradient, and a node used twice through it (a backward that writes
 `grad = ...` instead of `+=` loses that one) — so a missing or wrong operation costs only its own
 points. The bookkeeping checks (_prev, the seed of backward) use + and * only; random graphs
@@ -11,6 +11,7 @@ fractional powers on x >= 0.1, relu inputs >= 0.01 away from 0, no 0 ** 0).
 
 `uses` markers name the API each check needs (tests/test_ablation.py proves them).
 """
+
 import pytest
 
 from grader.sandbox.inside.specs import build_graph
@@ -20,9 +21,19 @@ pytestmark = pytest.mark.lesson("value")
 
 SYMBOL = {"add": "+", "sub": "-", "mul": "*", "truediv": "/"}
 # The Value method behind each operation of a graph spec (for `uses` markers).
-METHOD = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "truediv": "__truediv__",
-          "pow": "__pow__", "neg": "__neg__", "tanh": "tanh", "relu": "relu",
-          "sigmoid": "sigmoid", "exp": "exp", "log": "log"}
+METHOD = {
+    "add": "__add__",
+    "sub": "__sub__",
+    "mul": "__mul__",
+    "truediv": "__truediv__",
+    "pow": "__pow__",
+    "neg": "__neg__",
+    "tanh": "tanh",
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "exp": "exp",
+    "log": "log",
+}
 REFLECTED = {"add": "__radd__", "sub": "__rsub__", "mul": "__rmul__", "truediv": "__rtruediv__"}
 
 
@@ -37,6 +48,7 @@ def name(i):
 
 def render(nodes):
     """The graph as the Python a student would write: 'a = Value(1.5); b = a.tanh()'."""
+
     def operand(x):
         return repr(x[1]) if isinstance(x, list) else name(x)
 
@@ -66,8 +78,11 @@ def expected(reference, nodes, backward=True):
 
 def run_graph(student, nodes, backward=True):
     """The student's data and grads for every node, validated."""
-    reply = as_record(student.call("value.graph", nodes=nodes, backward=backward),
-                      ("data", "grad"), "building the graph")
+    reply = as_record(
+        student.call("value.graph", nodes=nodes, backward=backward),
+        ("data", "grad"),
+        "building the graph",
+    )
     data = as_floats(reply["data"], len(nodes), "the data of the nodes")
     return data, as_floats(reply["grad"], len(nodes), "the grads of the nodes")
 
@@ -101,8 +116,10 @@ def away_from_zero(rng, low, high):
 def op_cases(op, rng):
     leaf = lambda x: ["leaf", x]  # noqa: E731
     if op in SYMBOL:
+
         def right():  # a divisor stays at least 0.5 away from 0
             return away_from_zero(rng, 0.5, 3) if op == "truediv" else r3(rng.uniform(-3, 3))
+
         return [[leaf(r3(rng.uniform(-3, 3))), leaf(right()), [op, 0, 1]] for _ in range(4)]
     if op == "pow":
         cases = [[leaf(r3(rng.uniform(-3, 3))), ["pow", 0, k]] for k in (2, 3)]
@@ -110,29 +127,46 @@ def op_cases(op, rng):
         cases += [[leaf(r3(rng.uniform(0.1, 5))), ["pow", 0, k]] for k in (0.5, 1.5)]
         return cases
     if op == "relu":
-        return [[leaf(r3(rng.uniform(0.1, 3))), ["relu", 0]],
-                [leaf(r3(-rng.uniform(0.1, 3))), ["relu", 0]]]
+        return [
+            [leaf(r3(rng.uniform(0.1, 3))), ["relu", 0]],
+            [leaf(r3(-rng.uniform(0.1, 3))), ["relu", 0]],
+        ]
     if op == "log":
         return [[leaf(r3(rng.uniform(0.1, 5))), ["log", 0]] for _ in range(3)]
     return [[leaf(r3(rng.uniform(-3, 3))), [op, 0]] for _ in range(3)]
 
 
-OPS = [("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"), ("pow", "**"),
-       ("neg", "unary -"), ("tanh", "tanh"), ("relu", "relu"), ("sigmoid", "sigmoid"),
-       ("exp", "exp"), ("log", "log")]
+OPS = [
+    ("add", "+"),
+    ("sub", "-"),
+    ("mul", "*"),
+    ("truediv", "/"),
+    ("pow", "**"),
+    ("neg", "unary -"),
+    ("tanh", "tanh"),
+    ("relu", "relu"),
+    ("sigmoid", "sigmoid"),
+    ("exp", "exp"),
+    ("log", "log"),
+]
 
 
 # The lesson.toml part of each operation's own checks; a node used twice through an arithmetic
 # operation counts in `backward` (its bookkeeping), through a function in that function's part.
-PART = {**dict.fromkeys(("add", "sub", "mul", "truediv", "pow", "neg"), "arithmetic"),
-        "tanh": "tanh", **dict.fromkeys(("relu", "sigmoid", "exp", "log"), "functions")}
+PART = {
+    **dict.fromkeys(("add", "sub", "mul", "truediv", "pow", "neg"), "arithmetic"),
+    "tanh": "tanh",
+    **dict.fromkeys(("relu", "sigmoid", "exp", "log"), "functions"),
+}
 REUSE_PART = {op: "backward" if part == "arithmetic" else part for op, part in PART.items()}
 
 
 def per_op(*extra, part=PART):
     """One parameter per operation, marked with the methods it uses (plus `extra`) and its part."""
-    return [pytest.param(op, id=label, marks=[uses(METHOD[op], *extra), pytest.mark.part(part[op])])
-            for op, label in OPS]
+    return [
+        pytest.param(op, id=label, marks=[uses(METHOD[op], *extra), pytest.mark.part(part[op])])
+        for op, label in OPS
+    ]
 
 
 @pytest.mark.points(0.5)
@@ -164,21 +198,25 @@ def reuse_cases(op, rng, join):
             continue
         applied = [b[0], 0, *b[2:]]
         if join == "add":  # f(a) + f(a): 2 f'(a); f(a) + a: f'(a) + 1
-            cases.append(([a, applied], [a, applied, applied, ["add", 1, 2]],
-                          lambda d, g: 2 * g[0]))
+            cases.append(
+                ([a, applied], [a, applied, applied, ["add", 1, 2]], lambda d, g: 2 * g[0])
+            )
             cases.append(([a, applied], [a, applied, ["add", 1, 0]], lambda d, g: g[0] + 1))
         else:  # f(a) * f(a): 2 f(a) f'(a); f(a) * a: a f'(a) + f(a)
-            cases.append(([a, applied], [a, applied, applied, ["mul", 1, 2]],
-                          lambda d, g: 2 * d[1] * g[0]))
-            cases.append(([a, applied], [a, applied, ["mul", 1, 0]],
-                          lambda d, g: d[0] * g[0] + d[1]))
+            cases.append(
+                ([a, applied], [a, applied, applied, ["mul", 1, 2]], lambda d, g: 2 * d[1] * g[0])
+            )
+            cases.append(
+                ([a, applied], [a, applied, ["mul", 1, 0]], lambda d, g: d[0] * g[0] + d[1])
+            )
     return cases
 
 
 def passed_both(run, op) -> bool:
     label = dict(OPS)[op]
-    return all(run.outcome(f"value/test_{kind}[{label}]") == "passed"
-               for kind in ("forward", "gradient"))
+    return all(
+        run.outcome(f"value/test_{kind}[{label}]") == "passed" for kind in ("forward", "gradient")
+    )
 
 
 @pytest.mark.points(0.5)
@@ -195,10 +233,13 @@ def test_reuse(student, rng, run, op):
         _, got = run_graph(student, reused)
         # `what` holds the grader's words only (a restricted check shows it): the student's
         # own single-use grads are not quoted, they are in the expected value.
-        assert_close(got[0], combine(data, grads),
-                     f"{render(reused)}; {name(len(reused) - 1)}.backward(): a.grad (the sum of "
-                     f"what each use contributes, as your engine computes it in "
-                     f"{render(single)})")
+        assert_close(
+            got[0],
+            combine(data, grads),
+            f"{render(reused)}; {name(len(reused) - 1)}.backward(): a.grad (the sum of "
+            f"what each use contributes, as your engine computes it in "
+            f"{render(single)})",
+        )
 
 
 @pytest.mark.part("arithmetic")
@@ -216,8 +257,13 @@ def test_number_on_the_right(student, reference, rng):
 # The course's reflected methods delegate (2 - a is Value(2) - a): their checks use both.
 @pytest.mark.part("arithmetic")
 @pytest.mark.points(0.25)
-@pytest.mark.parametrize("op", [pytest.param(op, id=f"r{op}", marks=uses(
-    REFLECTED[op], METHOD[op], "backward")) for op in SYMBOL])
+@pytest.mark.parametrize(
+    "op",
+    [
+        pytest.param(op, id=f"r{op}", marks=uses(REFLECTED[op], METHOD[op], "backward"))
+        for op in SYMBOL
+    ],
+)
 def test_number_on_the_left(student, reference, rng, op):
     """number {param} Value (reflected operation): data and gradient"""
     divisor = op == "truediv"
@@ -233,8 +279,11 @@ def test_number_on_the_left(student, reference, rng, op):
 def test_grad_starts_at_zero(student, rng):
     """grad starts at 0 (leaves and results of operations); data and label are stored"""
     x = r3(rng.uniform(-5, 5))
-    reply = as_record(student.call("value.leaf", data=x, label="w1"),
-                      ("data", "grad", "label", "prev"), "Value(...)")
+    reply = as_record(
+        student.call("value.leaf", data=x, label="w1"),
+        ("data", "grad", "label", "prev"),
+        "Value(...)",
+    )
     assert_close(reply["data"], x, f"Value({x!r}).data")
     check(reply["label"] == "w1", f"Value({x!r}, label='w1').label should be 'w1'")
     check(reply["prev"] == 0, f"Value({x!r})._prev should be empty")
@@ -251,15 +300,23 @@ def test_prev_holds_children(student, rng):
     """_prev holds the Values an operation was computed from"""
     # + and * only: the building blocks, whose operands must be the direct children (other
     # operations may be composites such as a + (-b); their own checks cover them).
-    nodes = [["leaf", r3(rng.uniform(0.5, 2))], ["leaf", r3(rng.uniform(0.5, 2))],
-             ["mul", 0, 1], ["add", 2, 0], ["mul", 3, 3], ["add", 1, 4]]
+    nodes = [
+        ["leaf", r3(rng.uniform(0.5, 2))],
+        ["leaf", r3(rng.uniform(0.5, 2))],
+        ["mul", 0, 1],
+        ["add", 2, 0],
+        ["mul", 3, 3],
+        ["add", 1, 4],
+    ]
     reply = as_list(student.call("value.children", nodes=nodes), len(nodes), "the children")
     for i, node in enumerate(nodes):
         operands = {a for a in node[1:] if isinstance(a, int)} if node[0] != "leaf" else set()
         found = as_record(reply[i], ("direct", "reachable"), f"{name(i)}._prev")
         direct = set(as_list(found["direct"], None, f"{name(i)}._prev"))
-        should = (f"{render(nodes)}: {name(i)}._prev should hold "
-                  f"{', '.join(name(a) for a in sorted(operands)) or 'nothing'}")
+        should = (
+            f"{render(nodes)}: {name(i)}._prev should hold "
+            f"{', '.join(name(a) for a in sorted(operands)) or 'nothing'}"
+        )
         check(operands <= direct, should)
         check(direct <= operands | {-1}, should + " (and no other node of the graph)")
 
@@ -326,9 +383,14 @@ def random_graph(rng, reference, ops):
 
 def ops_that_passed(run) -> set[str]:
     """The operations whose forward, gradient and reuse checks all passed in this run."""
-    return {op for op, label in OPS
-            if all(run.outcome(f"value/test_{kind}[{label}]") == "passed"
-                   for kind in ("forward", "gradient", "reuse"))}
+    return {
+        op
+        for op, label in OPS
+        if all(
+            run.outcome(f"value/test_{kind}[{label}]") == "passed"
+            for kind in ("forward", "gradient", "reuse")
+        )
+    }
 
 
 @pytest.mark.part("backward")
@@ -337,8 +399,11 @@ def ops_that_passed(run) -> set[str]:
 def test_random_graphs(student, reference, rng, run):
     """random graphs of the operations that passed their own checks: every node's gradient"""
     ops = ops_that_passed(run)
-    check(bool(ops), "random graphs are built from the operations that passed their own checks, "
-                     "and none did in this run")
+    check(
+        bool(ops),
+        "random graphs are built from the operations that passed their own checks, "
+        "and none did in this run",
+    )
     for _ in range(5):
         nodes = random_graph(rng, reference, ops)
         assert_gradients(student, reference, nodes, which=range(len(nodes)))
@@ -357,8 +422,11 @@ def test_long_chain(student, rng):
     factors = halves + [1 / f for f in halves]
     rng.shuffle(factors)
     x = r3(rng.uniform(0.5, 2))
-    reply = as_record(student.call("value.chain", n=CHAIN, x=x, factors=factors, timeout=30),
-                      ("data", "grad"), "the chain")
+    reply = as_record(
+        student.call("value.chain", n=CHAIN, x=x, factors=factors, timeout=30),
+        ("data", "grad"),
+        "the chain",
+    )
     product = 1.0
     for i in range(CHAIN):
         product *= factors[i % len(factors)]

@@ -3,6 +3,7 @@
 Two interleaving half circles: no straight line separates them, so a model needs a hidden layer
 to classify them — the smallest interesting problem for a neural network.
 """
+
 import math
 import random
 

@@ -47,6 +47,7 @@ def chain_rule(df, g, dg):
     >>> d(1.0)   # f(u) = u², g(x) = 3x + 1: 2 · (3 · 1 + 1) · 3
     24.0
     """
+
     ### BEGIN SOLUTION
     def derivative(x):
         return df(g(x)) * dg(x)

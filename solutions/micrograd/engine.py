@@ -11,6 +11,7 @@ karpathy/micrograd) keeps the graph free of reference cycles, so Python frees ea
 as it is no longer used and the garbage collector has nothing to chase: training runs several
 times faster.
 """
+
 import math
 
 

@@ -3,6 +3,7 @@
 Each loss is built from Value operations, so `loss.backward()` tells every weight which way to
 move to make the model less wrong.
 """
+
 from .engine import Value
 
 

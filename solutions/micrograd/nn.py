@@ -4,6 +4,7 @@ A neuron computes act(w · x + b); a layer is a list of neurons that see the sam
 is a stack of layers. Because every weight is a Value, one `backward()` on the loss gives the
 gradient of every weight, and training is just nudging each weight against its gradient.
 """
+
 import random
 
 from .engine import Value

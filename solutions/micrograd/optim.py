@@ -4,6 +4,7 @@ An optimizer owns a list of parameters (anything with `.data` and `.grad`) and a
 `lr`, read afresh at every step so that a scheduler can change it between epochs. The formulas
 are PyTorch's, so results can be compared with `torch.optim` step by step.
 """
+
 import math
 
 

@@ -5,6 +5,7 @@ penalty), backpropagate, optionally clip, and let the optimizer move the weights
 epoch we measure the loss and accuracy on held-back validation data, which tells us whether the
 model learns the moons or merely memorises the training points.
 """
+
 import random
 from dataclasses import dataclass, field
 
@@ -59,8 +60,20 @@ def objective(model, X, y, loss, alpha):
     ### END SOLUTION
 
 
-def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
-          loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
+def train(
+    model,
+    optimizer,
+    X_train,
+    y_train,
+    X_val,
+    y_val,
+    epochs,
+    batch_size,
+    loss="hinge",
+    alpha=1e-4,
+    scheduler=None,
+    clip_norm=None,
+):
     """Train `model` for `epochs` epochs of mini-batches and return its History."""
     ### BEGIN SOLUTION
     history = History()
@@ -92,9 +105,20 @@ def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
 
 
-def benchmark_optimizers(X_train, y_train, X_val, y_val, optimizers=("SGD", "Momentum", "Adam"),
-                         hidden=(8, 8), lr=0.05, epochs=20, batch_size=16, seed=0,
-                         loss="hinge", alpha=1e-4):
+def benchmark_optimizers(
+    X_train,
+    y_train,
+    X_val,
+    y_val,
+    optimizers=("SGD", "Momentum", "Adam"),
+    hidden=(8, 8),
+    lr=0.05,
+    epochs=20,
+    batch_size=16,
+    seed=0,
+    loss="hinge",
+    alpha=1e-4,
+):
     """Train the same model from the same starting weights once per optimizer; only the optimizer
     changes. Returns one row per optimizer."""
     ### BEGIN SOLUTION
@@ -103,14 +127,26 @@ def benchmark_optimizers(X_train, y_train, X_val, y_val, optimizers=("SGD", "Mom
         random.seed(seed)  # same seed -> same initial weights for every optimizer
         model = MLP(len(X_train[0]), [*hidden, 1])
         optimizer = OPTIMIZERS[name.lower()](model.parameters(), lr=lr)
-        history = train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
-                        loss=loss, alpha=alpha)
-        rows.append({
-            "optimizer": name,
-            "final_train_loss": history.train_loss[-1],
-            "final_val_loss": history.val_loss[-1],
-            "best_val_loss": history.best_val_loss,
-            "best_epoch": history.best_epoch,
-        })
+        history = train(
+            model,
+            optimizer,
+            X_train,
+            y_train,
+            X_val,
+            y_val,
+            epochs,
+            batch_size,
+            loss=loss,
+            alpha=alpha,
+        )
+        rows.append(
+            {
+                "optimizer": name,
+                "final_train_loss": history.train_loss[-1],
+                "final_val_loss": history.val_loss[-1],
+                "best_val_loss": history.best_val_loss,
+                "best_epoch": history.best_epoch,
+            }
+        )
     return rows
     ### END SOLUTION

@@ -38,5 +38,6 @@ def chain_rule(df, g, dg):
     >>> d(1.0)   # f(u) = u², g(x) = 3x + 1: 2 · (3 · 1 + 1) · 3
     24.0
     """
+
     # YOUR CODE HERE
     raise NotImplementedError()

@@ -5,6 +5,7 @@ penalty), backpropagate, optionally clip, and let the optimizer move the weights
 epoch we measure the loss and accuracy on held-back validation data, which tells us whether the
 model learns the moons or merely memorises the training points.
 """
+
 import random
 from dataclasses import dataclass, field
 
@@ -49,8 +50,20 @@ def objective(model, X, y, loss, alpha):
     raise NotImplementedError()
 
 
-def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
-          loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
+def train(
+    model,
+    optimizer,
+    X_train,
+    y_train,
+    X_val,
+    y_val,
+    epochs,
+    batch_size,
+    loss="hinge",
+    alpha=1e-4,
+    scheduler=None,
+    clip_norm=None,
+):
     """Train `model` for `epochs` epochs of mini-batches and return its History."""
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -59,9 +72,20 @@ def train(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
 
 
-def benchmark_optimizers(X_train, y_train, X_val, y_val, optimizers=("SGD", "Momentum", "Adam"),
-                         hidden=(8, 8), lr=0.05, epochs=20, batch_size=16, seed=0,
-                         loss="hinge", alpha=1e-4):
+def benchmark_optimizers(
+    X_train,
+    y_train,
+    X_val,
+    y_val,
+    optimizers=("SGD", "Momentum", "Adam"),
+    hidden=(8, 8),
+    lr=0.05,
+    epochs=20,
+    batch_size=16,
+    seed=0,
+    loss="hinge",
+    alpha=1e-4,
+):
     """Train the same model from the same starting weights once per optimizer; only the optimizer
     changes. Returns one row per optimizer."""
     # YOUR CODE HERE

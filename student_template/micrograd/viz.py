@@ -4,6 +4,7 @@ This helper is given whole (it is not a lesson). It reads only the Value API —
 `_prev`, `_op`, `label` — so it works with any engine. With Graphviz's `dot` program installed
 the drawing is an SVG; without it, a text tree, so the notebooks run everywhere.
 """
+
 import shutil
 import subprocess
 
@@ -72,7 +73,9 @@ def draw_dot(root, rankdir="LR"):
     source = to_dot(root, rankdir)
     svg = None
     if shutil.which("dot"):
-        result = subprocess.run(["dot", "-Tsvg"], input=source, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            ["dot", "-Tsvg"], input=source, capture_output=True, text=True, timeout=60
+        )
         if result.returncode == 0:
             svg = result.stdout
     return GraphDrawing(source, to_text(root), svg)

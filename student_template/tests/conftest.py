@@ -10,6 +10,7 @@ Short by default: failures are the one-line list below the table. `python -m pyt
 
 A lesson whose module does not import (a syntax error in engine.py, say) fails its own tests
 with that reason, and the lessons that import it; the other lessons still run."""
+
 import ast
 import os
 import sys
@@ -18,13 +19,13 @@ from collections import defaultdict
 
 import pytest
 
-MESSAGE_CHARS = 110    # a failure stays on one line; -v shows all of it
+MESSAGE_CHARS = 110  # a failure stays on one line; -v shows all of it
 
-_lesson_of = {}        # test id -> lesson name
-_outcome = {}          # test id -> "passed" / "failed" / "skipped"
-_why = {}              # test id -> one line: why it failed
-_uncollected = {}      # test file pytest could not collect at all -> why
-_root = []             # the course folder (pytest's rootdir): paths are shown relative to it
+_lesson_of = {}  # test id -> lesson name
+_outcome = {}  # test id -> "passed" / "failed" / "skipped"
+_why = {}  # test id -> one line: why it failed
+_uncollected = {}  # test file pytest could not collect at all -> why
+_root = []  # the course folder (pytest's rootdir): paths are shown relative to it
 
 
 def pytest_configure(config):
@@ -75,8 +76,10 @@ def import_failure(exc, root):
     if isinstance(exc, SyntaxError):
         where = f"{relative(exc.filename or '?', root)}, line {exc.lineno}"
         return f"{where} does not compile: {exc.msg}"
-    places = [f"{relative(frame.f_code.co_filename, root)}, line {line}"
-              for frame, line in traceback.walk_tb(exc.__traceback__)]
+    places = [
+        f"{relative(frame.f_code.co_filename, root)}, line {line}"
+        for frame, line in traceback.walk_tb(exc.__traceback__)
+    ]
     mine = [place for place in places if place.startswith("micrograd")]
     where = f" ({mine[-1]})" if mine else ""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -95,8 +98,11 @@ def test_names(path):
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (SyntaxError, ValueError, OSError):
         return []
-    return [node.name for node in tree.body
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test")]
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test")
+    ]
 
 
 def lesson_name(path):
@@ -143,7 +149,7 @@ def crash_message(report):
     crash = getattr(report.longrepr, "reprcrash", None)
     lines = (crash.message if crash else str(report.longrepr or "")).strip().splitlines()
     message = (lines[0] if crash else lines[-1]) if lines else "failed"
-    return message if len(message) <= MESSAGE_CHARS else message[:MESSAGE_CHARS - 1] + "…"
+    return message if len(message) <= MESSAGE_CHARS else message[: MESSAGE_CHARS - 1] + "…"
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -203,6 +209,8 @@ def non_standard_imports(package):
                 continue
             for module in modules:
                 if module.split(".")[0] not in allowed:
-                    lines.append(f"warning: micrograd/{name}, line {node.lineno} imports {module}, "
-                                 "which the grader does not have (standard library only)")
+                    lines.append(
+                        f"warning: micrograd/{name}, line {node.lineno} imports {module}, "
+                        "which the grader does not have (standard library only)"
+                    )
     return lines

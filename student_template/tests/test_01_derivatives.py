@@ -3,6 +3,7 @@
 Public self-check: the course's worked examples, with fixed inputs. Passing them is a good sign;
 the grader also runs hidden checks on random inputs.
 """
+
 import math
 
 from micrograd.derivatives import chain_rule, numerical_derivative, numerical_gradient
@@ -10,7 +11,10 @@ from micrograd.derivatives import chain_rule, numerical_derivative, numerical_gr
 
 def test_slope_of_worked_example():
     """f(x) = 3x² − 4x + 5 has f'(x) = 6x − 4, so f'(3) = 14 (and f'(2/3) = 0, the minimum)."""
-    f = lambda x: 3 * x**2 - 4 * x + 5
+
+    def f(x):
+        return 3 * x**2 - 4 * x + 5
+
     assert math.isclose(numerical_derivative(f, 3.0), 14.0, rel_tol=1e-6)
     assert abs(numerical_derivative(f, 2 / 3)) < 1e-6
     assert math.isclose(numerical_derivative(f, -3.0), -22.0, rel_tol=1e-6)
@@ -27,6 +31,8 @@ def test_gradient_of_a_times_b_plus_c():
 def test_chain_rule_by_hand():
     """(f ∘ g)(x) with f(u) = u² and g(x) = 3x² − 4x + 5: at x = 3, g = 20 and g' = 14, so the
     derivative is 2 · 20 · 14 = 560."""
-    derivative = chain_rule(df=lambda u: 2 * u, g=lambda x: 3 * x**2 - 4 * x + 5, dg=lambda x: 6 * x - 4)
+    derivative = chain_rule(
+        df=lambda u: 2 * u, g=lambda x: 3 * x**2 - 4 * x + 5, dg=lambda x: 6 * x - 4
+    )
     assert math.isclose(derivative(3.0), 560.0, rel_tol=1e-9)
     assert math.isclose(derivative(0.0), 2 * 5 * -4, rel_tol=1e-9)

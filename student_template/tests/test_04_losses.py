@@ -3,6 +3,7 @@
 Public self-check: losses small enough to compute by hand. Passing it is a good sign; the
 grader also runs hidden checks on random inputs.
 """
+
 import math
 
 from micrograd.engine import Value

@@ -8,6 +8,7 @@ call: exception messages and type names, returned strings and objects, returned 
 output, file names, exit codes, forged replies on the worker's pipe, timing, and which checks
 fail. Every slice starts with MARK, so a test can see whether a channel carried anything.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -132,8 +133,9 @@ INFECTED = ("nn.py", "losses.py", "data.py", "train.py")
 def build(folder: Path) -> Path:
     """folder/micrograd: bob's package with leak.py, every later lesson's module infected."""
     package = Path(folder) / "micrograd"
-    shutil.copytree(EXAMPLES / "bob" / "micrograd", package,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        EXAMPLES / "bob" / "micrograd", package, ignore=shutil.ignore_patterns("__pycache__")
+    )
     (package / "leak.py").write_text(LEAK)
     for name in INFECTED:
         with open(package / name, "a") as handle:

@@ -1,5 +1,6 @@
 """What the hostile-corpus tests observe from outside: tree hashes, processes by uid or by
 command line, leaked files, and a TCP listener that records connections."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,7 +46,9 @@ def hash_trees(roots) -> dict[str, dict[str, str]]:
 def _proc_status(pid: str) -> dict[str, str]:
     try:
         with open(f"/proc/{pid}/status") as handle:
-            return dict(line.split(":\t", 1) for line in handle.read().splitlines() if ":\t" in line)
+            return dict(
+                line.split(":\t", 1) for line in handle.read().splitlines() if ":\t" in line
+            )
     except OSError:
         return {}
 

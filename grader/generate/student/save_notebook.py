@@ -8,6 +8,7 @@ script writes them to micrograd/<module>.py, keeping the previous file as <modul
 that the self-check (`python -m pytest`) and later lessons see your notebook's code.
 It needs only the standard library.
 """
+
 import json
 import sys
 from pathlib import Path
@@ -22,7 +23,9 @@ def module_texts(notebook: dict) -> dict:
         module = cell.get("metadata", {}).get("micrograder", {}).get("module")
         if cell.get("cell_type") == "code" and module:
             source = cell.get("source", "")
-            texts[module] = texts.get(module, "") + (source if isinstance(source, str) else "".join(source))
+            texts[module] = texts.get(module, "") + (
+                source if isinstance(source, str) else "".join(source)
+            )
     return texts
 
 
@@ -31,10 +34,12 @@ def save(notebook_path: Path) -> list:
     try:
         notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise SystemExit(f"{notebook_path}: cannot read this notebook ({exc})")
+        raise SystemExit(f"{notebook_path}: cannot read this notebook ({exc})") from None
     texts = module_texts(notebook)
     if not texts:
-        raise SystemExit(f"{notebook_path}: no module cells here (is it one of the course notebooks?)")
+        raise SystemExit(
+            f"{notebook_path}: no module cells here (is it one of the course notebooks?)"
+        )
     report = []
     for module, text in texts.items():
         target = PACKAGE / f"{module}.py"
@@ -42,7 +47,9 @@ def save(notebook_path: Path) -> list:
             report.append(f"micrograd/{module}.py is already up to date")
             continue
         if target.exists():
-            target.with_name(f"{module}.py.bak").write_text(target.read_text(encoding="utf-8"), encoding="utf-8")
+            target.with_name(f"{module}.py.bak").write_text(
+                target.read_text(encoding="utf-8"), encoding="utf-8"
+            )
         target.write_text(text, encoding="utf-8")
         report.append(f"{notebook_path.name} -> micrograd/{module}.py")
     return report

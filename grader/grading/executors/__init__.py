@@ -11,6 +11,7 @@ slots and the sandbox uids they map to, timeouts, cancellation and the runner's 
   there as local.py does, and returns the outcome as data (docs/grading.md, "How a submission
   is run").
 """
+
 from __future__ import annotations
 
 import os
@@ -25,6 +26,7 @@ from grader.sandbox.jail import Limits
 @dataclass(frozen=True)
 class Job:
     """What grading one submission needs, and nothing of how it is run."""
+
     id: str  # the submission's id (for the executor's own messages only)
     package: Path  # the staged `micrograd` folder: a private copy, never the student's
     seed: int
@@ -51,8 +53,13 @@ def unpack_package(files: dict[str, bytes], folder: Path) -> Path:
     for name, data in files.items():
         relative = PurePosixPath(name)
         # Only what package_files() writes: relative, no '..', no '.' or '//' to normalise.
-        if relative.is_absolute() or ".." in relative.parts or relative.as_posix() != name \
-                or not name or name == ".":
+        if (
+            relative.is_absolute()
+            or ".." in relative.parts
+            or relative.as_posix() != name
+            or not name
+            or name == "."
+        ):
             raise ValueError(f"unsafe file name in a shipped package: {name!r}")
         path = folder.joinpath(*relative.parts)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,6 +70,7 @@ def unpack_package(files: dict[str, bytes], folder: Path) -> Path:
 @dataclass
 class RunnerOutcome:
     """What came back from one runner: data only."""
+
     kind: str  # "ok", "timeout" or "crashed"
     seconds: float
     data: dict = field(default_factory=dict)  # the runner's JSON when kind == "ok"

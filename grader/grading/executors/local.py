@@ -9,6 +9,7 @@ Slot N (0 .. jobs-1) is a runner's parallel sandbox slot: its workers run as uid
 graders on one machine never share a uid, and so never an RLIMIT_NPROC count), or
 MICROGRADER_SLOT_UID_BASE; it reaches the runner in its --limits.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,9 @@ class LocalExecutor:
     """Runner processes on this machine. `runner` is the argv that starts one (tests pass a
     fake runner that speaks the same command line and JSON)."""
 
-    def __init__(self, jobs: int = 1, *, runner: tuple[str, ...] = RUNNER,
-                 uid_base: int | None = None):
+    def __init__(
+        self, jobs: int = 1, *, runner: tuple[str, ...] = RUNNER, uid_base: int | None = None
+    ):
         if not 1 <= jobs <= UIDS_PER_GRADER:
             raise ValueError(f"jobs must be 1 .. {UIDS_PER_GRADER} (one sandbox uid each)")
         self.capacity = jobs
@@ -109,8 +111,14 @@ class LocalExecutor:
                 raise CancelledError("the executor was cancelled")
             # A new session: on overrun we kill the runner with everything in its group.
             proc = subprocess.Popen(
-                argv, cwd=folder, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, start_new_session=True)
+                argv,
+                cwd=folder,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+                start_new_session=True,
+            )
             self._running.add(proc)
         return proc
 
@@ -128,34 +136,56 @@ class LocalExecutor:
                 self._running.discard(proc)
 
 
-def runner_argv(runner: tuple[str, ...], job: Job, slot: int, limits: Limits,
-                folder: Path) -> list[str]:
+def runner_argv(
+    runner: tuple[str, ...], job: Job, slot: int, limits: Limits, folder: Path
+) -> list[str]:
     """The runner's command line (its contract: grader/suites/__main__.py)."""
     (folder / "work").mkdir(exist_ok=True)
-    argv = [*runner, "--submission", str(job.package), "--seed", str(job.seed),
-            "--json", str(folder / "runner.json"), "--slot", str(slot),
-            "--workdir", str(folder / "work"), "--limits", json.dumps(limits.fields())]
+    argv = [
+        *runner,
+        "--submission",
+        str(job.package),
+        "--seed",
+        str(job.seed),
+        "--json",
+        str(folder / "runner.json"),
+        "--slot",
+        str(slot),
+        "--workdir",
+        str(folder / "work"),
+        "--limits",
+        json.dumps(limits.fields()),
+    ]
     for lesson in job.lessons:
         argv += ["--lesson", lesson]
     return argv
 
 
-def read_outcome(folder: Path, code: int | None, seconds: float,
-                 timeout: float) -> RunnerOutcome:
+def read_outcome(folder: Path, code: int | None, seconds: float, timeout: float) -> RunnerOutcome:
     """The outcome of a finished runner from what it left in `folder`, read defensively."""
     tail = _tail(folder / "runner.log")
     if code is None:
-        return RunnerOutcome("timeout", seconds, detail=(
-            f"grading took longer than {timeout:.0f} s and was stopped"), log_tail=tail)
+        return RunnerOutcome(
+            "timeout",
+            seconds,
+            detail=(f"grading took longer than {timeout:.0f} s and was stopped"),
+            log_tail=tail,
+        )
     try:
         data = json.loads((folder / "runner.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        return RunnerOutcome("crashed", seconds, detail=(
-            f"the suite runner exited with code {code} without results "
-            f"({type(exc).__name__})"), log_tail=tail)
+        return RunnerOutcome(
+            "crashed",
+            seconds,
+            detail=(
+                f"the suite runner exited with code {code} without results ({type(exc).__name__})"
+            ),
+            log_tail=tail,
+        )
     if not isinstance(data, dict) or not isinstance(data.get("checks"), list):
-        return RunnerOutcome("crashed", seconds, detail="the suite runner wrote malformed results",
-                             log_tail=tail)
+        return RunnerOutcome(
+            "crashed", seconds, detail="the suite runner wrote malformed results", log_tail=tail
+        )
     return RunnerOutcome("ok", seconds, data=data, log_tail=tail)
 
 

@@ -7,6 +7,7 @@ and grads); `got` are the student's grads and may come only from an UNRESTRICTED
 restricted check pass `relation` instead (the trusted side's coarse words, e.g. "has the wrong
 sign"), never `got`.
 """
+
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -78,9 +79,11 @@ def alt_text(nodes, expected, got, relation, highlight, title) -> str:
     """What the figure shows, in one sentence (alt text and <title>)."""
     text = f"Computation graph of {render(nodes)}"
     if highlight is not None and expected is not None:
-        text += (f"; after {name(len(nodes) - 1)}.backward(), the node "
-                 f"{statement(nodes, highlight)} has "
-                 f"{verdict(highlight, expected, got, relation)}")
+        text += (
+            f"; after {name(len(nodes) - 1)}.backward(), the node "
+            f"{statement(nodes, highlight)} has "
+            f"{verdict(highlight, expected, got, relation)}"
+        )
     return f"{title}: {text}" if title else text
 
 
@@ -92,26 +95,42 @@ def dot_quote(text: str) -> str:
 
 def dot_source(boxes, nodes, highlight, title) -> str:
     """Graphviz source: one box per node, an edge from each operand to its user."""
-    lines = [f"digraph {dot_quote('computation graph')} {{ rankdir=LR; bgcolor=white;",
-             f"  fontname={dot_quote(FONT)};",
-             (f"  node [shape=box style=\"rounded,filled\" fillcolor=\"{PLAIN_FILL}\" "
-              f"fontname={dot_quote(FONT)} fontsize=10];")]
+    lines = [
+        f"digraph {dot_quote('computation graph')} {{ rankdir=LR; bgcolor=white;",
+        f"  fontname={dot_quote(FONT)};",
+        (
+            f'  node [shape=box style="rounded,filled" fillcolor="{PLAIN_FILL}" '
+            f"fontname={dot_quote(FONT)} fontsize=10];"
+        ),
+    ]
     if title:
         lines.append(f"  label={dot_quote(title)}; labelloc=t;")
     for i, box in enumerate(boxes):
         label = dot_quote("\n".join(box)).replace("\n", "\\n")
-        style = (f' class="wrong" color="{WRONG_STROKE}" penwidth=2 fillcolor="{WRONG_FILL}"'
-                 if i == highlight else "")
+        style = (
+            f' class="wrong" color="{WRONG_STROKE}" penwidth=2 fillcolor="{WRONG_FILL}"'
+            if i == highlight
+            else ""
+        )
         lines.append(f'  {dot_quote(name(i))} [id="node-{i}" label={label}{style}];')
-    lines += [f"  {dot_quote(name(a))} -> {dot_quote(name(i))};"
-              for i, node in enumerate(nodes) for a in operands(node)]
+    lines += [
+        f"  {dot_quote(name(a))} -> {dot_quote(name(i))};"
+        for i, node in enumerate(nodes)
+        for a in operands(node)
+    ]
     return "\n".join(lines + ["}"])
 
 
 def run_dot(source: str) -> str:
     """dot's SVG for the source; raises if dot fails or takes too long."""
-    result = subprocess.run(["dot", "-Tsvg"], input=source, capture_output=True, text=True,
-                            timeout=DOT_TIMEOUT, check=True)
+    result = subprocess.run(
+        ["dot", "-Tsvg"],
+        input=source,
+        capture_output=True,
+        text=True,
+        timeout=DOT_TIMEOUT,
+        check=True,
+    )
     return result.stdout
 
 
@@ -121,8 +140,9 @@ CHAR_W, LINE_H, PAD, GAP_X, GAP_Y, TOP = 7, 15, 8, 40, 16, 8
 
 def svg_element(parent, tag, text=None, **attrs):
     """A child element; ElementTree escapes its text and attributes."""
-    element = ET.SubElement(parent, f"{{{SVG_NS}}}{tag}",
-                            {k.replace("_", "-"): str(v) for k, v in attrs.items()})
+    element = ET.SubElement(
+        parent, f"{{{SVG_NS}}}{tag}", {k.replace("_", "-"): str(v) for k, v in attrs.items()}
+    )
     element.text = text
     return element
 
@@ -140,11 +160,19 @@ def box_positions(nodes, box_w, box_h, top):
 def draw_box(root, i, corner, lines, size, wrong):
     """One node: a rounded box holding its lines of text."""
     (x, y), (w, h) = corner, size
-    group = svg_element(root, "g", id=f"node-{i}",
-                        **{"class": "node wrong" if wrong else "node"})
-    svg_element(group, "rect", x=x, y=y, width=w, height=h, rx=4,
-                fill=WRONG_FILL if wrong else PLAIN_FILL,
-                stroke=WRONG_STROKE if wrong else "#333333", stroke_width=2 if wrong else 1)
+    group = svg_element(root, "g", id=f"node-{i}", **{"class": "node wrong" if wrong else "node"})
+    svg_element(
+        group,
+        "rect",
+        x=x,
+        y=y,
+        width=w,
+        height=h,
+        rx=4,
+        fill=WRONG_FILL if wrong else PLAIN_FILL,
+        stroke=WRONG_STROKE if wrong else "#333333",
+        stroke_width=2 if wrong else 1,
+    )
     for k, line in enumerate(lines):
         svg_element(group, "text", line, x=x + PAD, y=y + PAD + (k + 0.8) * LINE_H)
 
@@ -157,11 +185,27 @@ def plain_svg(boxes, nodes, highlight, title) -> str:
     corners = box_positions(nodes, box_w, box_h, top)
     width = max(x for x, _ in corners) + box_w + PAD
     height = max(y for _, y in corners) + box_h + PAD
-    root = ET.Element(f"{{{SVG_NS}}}svg", {"width": str(width), "height": str(height),
-                                           "viewBox": f"0 0 {width} {height}",
-                                           "font-family": FONT, "font-size": "12"})
-    marker = svg_element(svg_element(root, "defs"), "marker", id="arrow", viewBox="0 0 10 10",
-                         refX=10, refY=5, markerWidth=6, markerHeight=6, orient="auto")
+    root = ET.Element(
+        f"{{{SVG_NS}}}svg",
+        {
+            "width": str(width),
+            "height": str(height),
+            "viewBox": f"0 0 {width} {height}",
+            "font-family": FONT,
+            "font-size": "12",
+        },
+    )
+    marker = svg_element(
+        svg_element(root, "defs"),
+        "marker",
+        id="arrow",
+        viewBox="0 0 10 10",
+        refX=10,
+        refY=5,
+        markerWidth=6,
+        markerHeight=6,
+        orient="auto",
+    )
     svg_element(marker, "path", d="M0,0 L10,5 L0,10 z", fill="#555555")
     svg_element(root, "rect", width="100%", height="100%", fill="white")
     if title:
@@ -169,22 +213,41 @@ def plain_svg(boxes, nodes, highlight, title) -> str:
     for i, node in enumerate(nodes):
         for a in operands(node):
             (x1, y1), (x2, y2) = corners[a], corners[i]
-            svg_element(root, "line", x1=x1 + box_w, y1=y1 + box_h / 2, x2=x2, y2=y2 + box_h / 2,
-                        stroke="#555555", marker_end="url(#arrow)")
+            svg_element(
+                root,
+                "line",
+                x1=x1 + box_w,
+                y1=y1 + box_h / 2,
+                x2=x2,
+                y2=y2 + box_h / 2,
+                stroke="#555555",
+                marker_end="url(#arrow)",
+            )
     for i, lines in enumerate(boxes):
         draw_box(root, i, corners[i], lines, (box_w, box_h), i == highlight)
     return ET.tostring(root, encoding="unicode")
 
 
-def graph_svg(nodes, *, data=None, expected=None, got=None, relation="", highlight=None,
-              title="", engine="auto") -> str:
+def graph_svg(
+    nodes,
+    *,
+    data=None,
+    expected=None,
+    got=None,
+    relation="",
+    highlight=None,
+    title="",
+    engine="auto",
+) -> str:
     """The graph as standalone SVG text with alt text; `highlight` is the wrong node's index.
 
     engine: "dot" (Graphviz, errors raised), "plain" (standard library), or "auto" (dot when
     installed and working, plain otherwise)."""
     check_inputs(nodes, highlight, data=data, expected=expected, got=got)
-    boxes = [[statement(nodes, i)] + facts(i, data, expected, got, relation, highlight)
-             for i in range(len(nodes))]
+    boxes = [
+        [statement(nodes, i)] + facts(i, data, expected, got, relation, highlight)
+        for i in range(len(nodes))
+    ]
     alt = alt_text(nodes, expected, got, relation, highlight, title)
     if engine == "auto":
         engine = "plain"
@@ -216,8 +279,7 @@ def text_order(nodes) -> list[tuple[int, int]]:
     return order
 
 
-def graph_text(nodes, *, data=None, expected=None, got=None, relation="",
-               highlight=None) -> str:
+def graph_text(nodes, *, data=None, expected=None, got=None, relation="", highlight=None) -> str:
     """The graph for a terminal: one line per node, operands indented under their user, the
     wrong node marked with '<--' and its verdict."""
     check_inputs(nodes, highlight, data=data, expected=expected, got=got)

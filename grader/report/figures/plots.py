@@ -7,6 +7,7 @@ their model's scores over the grid) may come only from an UNRESTRICTED worker (d
 trust boundary"); the reference's curves, the grid and the grader's points are the trusted
 side's own.
 """
+
 import io
 import math
 
@@ -68,8 +69,10 @@ def loss_curves_svg(student: dict, reference: dict | None = None) -> str:
     def draw(fig):
         ax = fig.add_subplot()
         for who, history, style in runs:
-            for key, what, color in (("train_loss", "train", TRAIN_COLOR),
-                                     ("val_loss", "validation", VAL_COLOR)):
+            for key, what, color in (
+                ("train_loss", "train", TRAIN_COLOR),
+                ("val_loss", "validation", VAL_COLOR),
+            ):
                 values = finite_or_nan(history[key])
                 ax.plot(range(len(values)), values, style, color=color, label=f"{who} {what}")
         ax.set_xlabel("epoch")
@@ -87,6 +90,7 @@ def loss_curves_svg(student: dict, reference: dict | None = None) -> str:
 def covering_grid(points, steps=(60, 45), margin=0.15) -> tuple[list[float], list[float]]:
     """Grid coordinates (xs, ys) that cover every point with a margin on each side (a fraction
     of the data's span, at least 0.1): ask the model for its score at each (x, y)."""
+
     def axis(values, n):
         low, high = min(values), max(values)
         pad = max(margin * (high - low), 0.1)
@@ -104,19 +108,22 @@ def check_grid(grid_scores, xs, ys, points):
         low, high = min(p[axis] for p in points), max(p[axis] for p in points)
         pad = 0.05 * (high - low)
         if min(grid) > low - pad or max(grid) < high + pad:
-            raise ValueError("the grid does not cover the points with a margin: "
-                             "use covering_grid(points)")
+            raise ValueError(
+                "the grid does not cover the points with a margin: use covering_grid(points)"
+            )
 
 
 def boundary_alt(grid_scores, xs, ys, labels) -> str:
     cells = [s for row in grid_scores for s in row]
     positive = sum(1 for s in cells if s > 0)
     counts = {y: sum(1 for label in labels if label == y) for y in (1, -1)}
-    return (f"Decision boundary of the trained model: the sign of its score over a "
-            f"{len(xs)} × {len(ys)} grid from x = {short(min(xs))} to {short(max(xs))}, "
-            f"y = {short(min(ys))} to {short(max(ys))} (+1 on {100 * positive / len(cells):.0f} % "
-            f"of it), with the grader's {len(labels)} points ({counts[1]} labelled +1, "
-            f"{counts[-1]} labelled −1).")
+    return (
+        f"Decision boundary of the trained model: the sign of its score over a "
+        f"{len(xs)} × {len(ys)} grid from x = {short(min(xs))} to {short(max(xs))}, "
+        f"y = {short(min(ys))} to {short(max(ys))} (+1 on {100 * positive / len(cells):.0f} % "
+        f"of it), with the grader's {len(labels)} points ({counts[1]} labelled +1, "
+        f"{counts[-1]} labelled −1)."
+    )
 
 
 def decision_boundary_svg(grid_scores, xs, ys, points, labels) -> str:
@@ -134,9 +141,17 @@ def decision_boundary_svg(grid_scores, xs, ys, points, labels) -> str:
         for label, (color, marker) in LABEL_STYLE.items():
             mine = [p for p, y in zip(points, labels) if y == label]
             # markers of a line, not a scatter: one shared style keeps the SVG small
-            ax.plot([p[0] for p in mine], [p[1] for p in mine], linestyle="none", marker=marker,
-                    markersize=4, color=color, markeredgecolor="black", markeredgewidth=0.3,
-                    label=f"label {label:+d}")
+            ax.plot(
+                [p[0] for p in mine],
+                [p[1] for p in mine],
+                linestyle="none",
+                marker=marker,
+                markersize=4,
+                color=color,
+                markeredgecolor="black",
+                markeredgewidth=0.3,
+                label=f"label {label:+d}",
+            )
         ax.set_xlim(min(xs), max(xs))
         ax.set_ylim(min(ys), max(ys))
         ax.set_aspect("equal")
@@ -148,14 +163,19 @@ def decision_boundary_svg(grid_scores, xs, ys, points, labels) -> str:
 
 
 # The seed project's benchmark table: row key -> column header.
-COLUMNS = {"optimizer": "optimizer", "final_train_loss": "final train loss",
-           "final_val_loss": "final val loss", "best_val_loss": "best val loss",
-           "best_epoch": "best epoch"}
+COLUMNS = {
+    "optimizer": "optimizer",
+    "final_train_loss": "final train loss",
+    "final_val_loss": "final val loss",
+    "best_val_loss": "best val loss",
+    "best_epoch": "best epoch",
+}
 LOSS_KEYS = ("final_train_loss", "final_val_loss", "best_val_loss")
 
 
 def benchmark_table(rows) -> list[dict]:
     """One dict per optimizer, keyed by the column headers, every cell as text for a page."""
+
     def cell(key, value):
         if key == "optimizer":
             return str(value)
@@ -165,9 +185,12 @@ def benchmark_table(rows) -> list[dict]:
 
 
 def benchmark_alt(rows) -> str:
-    parts = [f"{row['optimizer']}: final train loss {short(row['final_train_loss'])}, final val "
-             f"loss {short(row['final_val_loss'])}, best val loss {short(row['best_val_loss'])} "
-             f"at epoch {int(row['best_epoch'])}" for row in rows]
+    parts = [
+        f"{row['optimizer']}: final train loss {short(row['final_train_loss'])}, final val "
+        f"loss {short(row['final_val_loss'])}, best val loss {short(row['best_val_loss'])} "
+        f"at epoch {int(row['best_epoch'])}"
+        for row in rows
+    ]
     return "Optimizer benchmark on the same data, weights and learning rate. " + "; ".join(parts)
 
 
@@ -181,8 +204,13 @@ def benchmark_svg(rows) -> str:
         ax = fig.add_subplot()
         for k, (key, color) in enumerate(zip(LOSS_KEYS, (TRAIN_COLOR, VAL_COLOR, "#2ca02c"))):
             heights = [float(row[key]) for row in rows]
-            bars = ax.bar([i + (k - 1) * width for i in range(len(rows))], heights, width,
-                          color=color, label=COLUMNS[key])
+            bars = ax.bar(
+                [i + (k - 1) * width for i in range(len(rows))],
+                heights,
+                width,
+                color=color,
+                label=COLUMNS[key],
+            )
             ax.bar_label(bars, labels=[short(h) for h in heights], fontsize=7)
         ax.set_xticks(range(len(rows)), names)
         ax.set_ylabel("loss")

@@ -5,6 +5,7 @@ Graphviz and matplotlib both write a DOCTYPE with the W3C DTD's URL, a generator
 DOCTYPE and comments; the metadata element is removed; the alt text becomes the first
 `<title>` (what screen readers and tooltips read) and the root's aria-label, with role="img".
 """
+
 import math
 import xml.etree.ElementTree as ET
 

@@ -3,6 +3,7 @@
 Models are described by specs (specs.build_model); the grader sets every weight through the
 student's parameters(), so outputs and gradients are comparable with the reference.
 """
+
 import random
 
 from . import specs
@@ -10,11 +11,13 @@ from . import specs
 
 def _model(model):
     import micrograd.nn as nn
+
     return specs.build_model(model, nn)
 
 
 def _labels(model, built):
     """id(parameter) -> where it lives: 'w2' / 'b' (neuron), 'n1.w0' (layer), 'l0.n1.b' (MLP)."""
+
     def neuron(n, prefix):
         found = {id(w): f"{prefix}w{k}" for k, w in enumerate(n.w)}
         found[id(n.b)] = f"{prefix}b"
@@ -31,8 +34,8 @@ def _labels(model, built):
     if model["kind"] == "layer":
         return layer(built, "")
     found = {}
-    for i, l in enumerate(built.layers):
-        found.update(layer(l, f"l{i}."))
+    for i, one_layer in enumerate(built.layers):
+        found.update(layer(one_layer, f"l{i}."))
     return found
 
 
@@ -65,7 +68,7 @@ def backward(model, weights, inputs, coefficients, zero_grad=False):
     k = 0
     for x in inputs:
         out = built(x)
-        for v in (out if isinstance(out, (list, tuple)) else [out]):
+        for v in out if isinstance(out, (list, tuple)) else [out]:
             term = v * coefficients[k % len(coefficients)]
             loss = term if loss is None else loss + term
             k += 1
@@ -82,8 +85,12 @@ def initial(model, seed):
         random.seed(seed)
         built = _model(model)
         labels = _labels(model, built)
-        runs.append([[labels[id(p)], p.data] if id(p) in labels else ["?", p.data]
-                     for p in built.parameters()])
+        runs.append(
+            [
+                [labels[id(p)], p.data] if id(p) in labels else ["?", p.data]
+                for p in built.parameters()
+            ]
+        )
     return runs
 
 

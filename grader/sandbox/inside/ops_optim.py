@@ -4,6 +4,7 @@ The optimizers work on any objects with `.data` and `.grad` (design.md), so the 
 parameter objects: an optimizer bug cannot hide behind (or be blamed on) the Value class, and
 the grader chooses every gradient.
 """
+
 from .specs import RequestError
 
 

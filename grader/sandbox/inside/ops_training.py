@@ -6,6 +6,7 @@ splits, batches, History fields, benchmark rows, trained parameters as plain num
 judgement is made on the trusted side, which recomputes what it grades: nothing returned here is
 believed because the student's code said so.
 """
+
 import random
 
 # A student's batches() might be an endless generator: stop reading well past any correct answer.
@@ -34,8 +35,12 @@ def split(X, y, val_fraction, seed):
     from micrograd.data import train_val_split
 
     X_train, y_train, X_val, y_val = train_val_split(X, y, val_fraction=val_fraction, seed=seed)
-    return {"X_train": _plain(X_train), "y_train": list(y_train),
-            "X_val": _plain(X_val), "y_val": list(y_val)}
+    return {
+        "X_train": _plain(X_train),
+        "y_train": list(y_train),
+        "X_val": _plain(X_val),
+        "y_val": list(y_val),
+    }
 
 
 def batch_list(X, y, batch_size, shuffle, seed):
@@ -95,8 +100,20 @@ def _model(model):
     return net
 
 
-def train_model(X_train, y_train, X_val, y_val, model, optimizer, epochs, batch_size,
-                loss="hinge", alpha=1e-4, scheduler=None, clip_norm=None):
+def train_model(
+    X_train,
+    y_train,
+    X_val,
+    y_val,
+    model,
+    optimizer,
+    epochs,
+    batch_size,
+    loss="hinge",
+    alpha=1e-4,
+    scheduler=None,
+    clip_norm=None,
+):
     """Build an MLP, train it with the student's train(), and return the History fields, the
     trained parameters (in the API's order, read from the Value objects built here) and what
     this process can observe about the model afterwards. The trusted side judges the model by
@@ -109,8 +126,20 @@ def train_model(X_train, y_train, X_val, y_val, model, optimizer, epochs, batch_
     params = net.parameters()
     opt = _build(optim, optimizer, params)
     sched = _build(optim, scheduler, opt) if scheduler else None
-    history = train(net, opt, X_train, y_train, X_val, y_val, epochs=epochs, batch_size=batch_size,
-                    loss=loss, alpha=alpha, scheduler=sched, clip_norm=clip_norm)
+    history = train(
+        net,
+        opt,
+        X_train,
+        y_train,
+        X_val,
+        y_val,
+        epochs=epochs,
+        batch_size=batch_size,
+        loss=loss,
+        alpha=alpha,
+        scheduler=sched,
+        clip_norm=clip_norm,
+    )
     after = net.parameters()
     same = len(after) == len(params) and all(a is b for a, b in zip(after, params))
     return {

@@ -15,6 +15,7 @@ Graphs (lesson 2): a list of nodes, each refers to earlier nodes by index:
     ["pow", a, 2.0]                   node ** number
     ["neg"|"tanh"|"relu"|"sigmoid"|"exp"|"log", a]
 """
+
 import math
 import operator
 
@@ -24,8 +25,12 @@ class RequestError(ValueError):
 
 
 FUNCTIONS = {"sin": math.sin, "cos": math.cos, "exp": math.exp, "tanh": math.tanh}
-ARITHMETIC = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-              "truediv": operator.truediv}
+ARITHMETIC = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "truediv": operator.truediv,
+}
 
 
 def eval_expr(expr, xs):

@@ -20,6 +20,7 @@ Progress: {"importing": "micrograd/nn.py"} / {"imported": "micrograd/nn.py"} aro
 The trusted side treats every reply as untrusted data and validates it. Paths in messages are
 relative to the submission (`micrograd/...`), never the grader's scratch folders.
 """
+
 import argparse
 import gc
 import importlib
@@ -42,8 +43,10 @@ class Ops:
 
     def __init__(self, sandbox_dir):
         spec = importlib.util.spec_from_file_location(
-            HARNESS, os.path.join(sandbox_dir, "__init__.py"),
-            submodule_search_locations=[sandbox_dir])
+            HARNESS,
+            os.path.join(sandbox_dir, "__init__.py"),
+            submodule_search_locations=[sandbox_dir],
+        )
         package = importlib.util.module_from_spec(spec)
         sys.modules[HARNESS] = package
         spec.loader.exec_module(package)
@@ -54,7 +57,8 @@ class Ops:
         """The handler of `op`; raises LookupError (a bad request) if there is none."""
         lesson = op.split(".", 1)[0]
         if not lesson.isidentifier() or not os.path.isfile(
-                os.path.join(self.sandbox_dir, f"ops_{lesson}.py")):
+            os.path.join(self.sandbox_dir, f"ops_{lesson}.py")
+        ):
             raise LookupError(f"unknown op {op!r}")
         try:
             module = importlib.import_module(f"{HARNESS}.ops_{lesson}")
@@ -131,12 +135,15 @@ def _raised_at_call_site(exc, package):
 
 def student_error(exc, package):
     """The reply for anything the student's code raised: the facts, in submission paths."""
-    return {"ok": False, "kind": "student",
-            "exc_type": _safe_text(type(exc).__name__),
-            "message": _safe_text(exc, package),
-            "where": _student_location(exc, package),
-            "missing": _missing_module(exc),
-            "call_site": isinstance(exc, TypeError) and _raised_at_call_site(exc, package)}
+    return {
+        "ok": False,
+        "kind": "student",
+        "exc_type": _safe_text(type(exc).__name__),
+        "message": _safe_text(exc, package),
+        "where": _student_location(exc, package),
+        "missing": _missing_module(exc),
+        "call_site": isinstance(exc, TypeError) and _raised_at_call_site(exc, package),
+    }
 
 
 class ImportReporter:
@@ -194,7 +201,11 @@ def serve(ops, requests, replies, package_dir, student_files):
             handler = ops.handler(request["op"])
             args = request.get("args", {})
         except (ValueError, LookupError, TypeError, AttributeError) as exc:
-            reply = {"ok": False, "kind": "request", "message": f"bad request: {exc!r}"[:MESSAGE_CAP]}
+            reply = {
+                "ok": False,
+                "kind": "request",
+                "message": f"bad request: {exc!r}"[:MESSAGE_CAP],
+            }
         else:
             try:
                 reply = {"ok": True, "result": handler(**args)}
@@ -205,8 +216,15 @@ def serve(ops, requests, replies, package_dir, student_files):
         try:
             data = encode(reply)
         except BaseException as exc:  # e.g. a result nested too deeply to serialise
-            data = encode({"ok": False, "kind": "student", "exc_type": "unserializable result",
-                           "message": _safe_text(type(exc).__name__), "where": ""})
+            data = encode(
+                {
+                    "ok": False,
+                    "kind": "student",
+                    "exc_type": "unserializable result",
+                    "message": _safe_text(type(exc).__name__),
+                    "where": "",
+                }
+            )
         replies.write(data)
         replies.flush()
         # Free the request's garbage (closure-style engines build reference cycles) now, while
