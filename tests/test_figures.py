@@ -4,15 +4,11 @@ nothing external, all text escaped, the same bytes for the same input, and small
 import math
 import re
 import subprocess
-import warnings
 import xml.etree.ElementTree as ET
 
 import pytest
 
-with warnings.catch_warnings():  # graph.py reuses the value suite's words; its marks are
-    warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)  # registered by suites.ini
-    from grader.report.figures import graph
-from grader.report.figures import plots
+from grader.report.figures import graph, plots
 from grader.report.figures.svgdoc import SVG_NS, XLINK_NS, short
 from grader.sandbox.inside.specs import build_graph
 from grader.suites.checks import fmt

@@ -14,12 +14,11 @@ fractional powers on x >= 0.1, relu inputs >= 0.01 away from 0, no 0 ** 0).
 
 import pytest
 
-from grader.sandbox.inside.specs import build_graph
+from grader.sandbox.inside.specs import SYMBOL, build_graph, name, render
 from grader.suites.checks import as_floats, as_list, as_record, assert_close, check
 
 pytestmark = pytest.mark.lesson("value")
 
-SYMBOL = {"add": "+", "sub": "-", "mul": "*", "truediv": "/"}
 # The Value method behind each operation of a graph spec (for `uses` markers).
 METHOD = {
     "add": "__add__",
@@ -40,33 +39,6 @@ REFLECTED = {"add": "__radd__", "sub": "__rsub__", "mul": "__rmul__", "truediv":
 def uses(*methods):
     """The marker: the Value class and the named methods of engine.py."""
     return pytest.mark.uses("engine.Value", *(f"engine.Value.{m}" for m in methods))
-
-
-def name(i):
-    return "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else f"n{i}"
-
-
-def render(nodes):
-    """The graph as the Python a student would write: 'a = Value(1.5); b = a.tanh()'."""
-
-    def operand(x):
-        return repr(x[1]) if isinstance(x, list) else name(x)
-
-    lines = []
-    for i, node in enumerate(nodes):
-        kind = node[0]
-        if kind == "leaf":
-            text = f"Value({node[1]!r})"
-        elif kind in SYMBOL:
-            text = f"{operand(node[1])} {SYMBOL[kind]} {operand(node[2])}"
-        elif kind == "pow":
-            text = f"{name(node[1])} ** {node[2]!r}"
-        elif kind == "neg":
-            text = f"-{name(node[1])}"
-        else:
-            text = f"{name(node[1])}.{kind}()"
-        lines.append(f"{name(i)} = {text}")
-    return "; ".join(lines)
 
 
 def expected(reference, nodes, backward=True):

@@ -140,3 +140,36 @@ def output_data(out):
     if isinstance(out, (list, tuple)):
         return ["list", [v.data for v in out]]
     return ["single", out.data]
+
+
+# --- graphs in words: how the suites, the feedback's figures and messages name a graph -------
+
+SYMBOL = {"add": "+", "sub": "-", "mul": "*", "truediv": "/"}
+
+
+def name(i):
+    """Node i as a student would name it: a, b, ..., z, then n26, n27, ..."""
+    return "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else f"n{i}"
+
+
+def render(nodes):
+    """The graph as the Python a student would write: 'a = Value(1.5); b = a.tanh()'."""
+
+    def operand(x):
+        return repr(x[1]) if isinstance(x, list) else name(x)
+
+    lines = []
+    for i, node in enumerate(nodes):
+        kind = node[0]
+        if kind == "leaf":
+            text = f"Value({node[1]!r})"
+        elif kind in SYMBOL:
+            text = f"{operand(node[1])} {SYMBOL[kind]} {operand(node[2])}"
+        elif kind == "pow":
+            text = f"{name(node[1])} ** {node[2]!r}"
+        elif kind == "neg":
+            text = f"-{name(node[1])}"
+        else:
+            text = f"{name(node[1])}.{kind}()"
+        lines.append(f"{name(i)} = {text}")
+    return "; ".join(lines)
