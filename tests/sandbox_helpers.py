@@ -28,3 +28,10 @@ def submission_from_reference(
     for name, text in (files or {}).items():
         (package / name).write_text(text)
     return package
+
+
+def reference_line(module: str, text: str) -> int:
+    """The 1-based number of the first line of the reference's `module` that starts with `text`:
+    where an edit of a submission built from the reference lands."""
+    lines = (REFERENCE_PACKAGE / module).read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if line.startswith(text))

@@ -293,7 +293,7 @@ def wait_for_scratch(tmpdir: Path, pid: int, seconds: float = 60) -> list[Path]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         mine = [p for p in tmpdir.iterdir() if p.name.startswith(f"{scratch.PREFIX}{pid}-")]
-        if mine and any(mine[0].glob("runner-scratch/*/worker-output-*.txt")):
+        if any(any(p.rglob("worker-output-*.txt")) for p in mine):  # a worker has started
             return mine
         time.sleep(0.05)
     raise AssertionError(f"grader {pid} made no scratch folder with a worker in {tmpdir}")

@@ -226,7 +226,7 @@ def test_replay_an_edited_submission_gets_fresh_inputs_an_unchanged_one_the_same
 def test_a_restricted_lesson_still_states_the_standard_library_rule(tmp_path):
     """The rule is shown when the student's own files confirm the import (a restricted worker's
     word alone is not taken)."""
-    from sandbox_helpers import submission_from_reference
+    from sandbox_helpers import reference_line, submission_from_reference
 
     from grader.suites.runner import run_suites
 
@@ -239,12 +239,13 @@ def test_a_restricted_lesson_still_states_the_standard_library_rule(tmp_path):
             "nn.py": [("import random\n", "import random\n\nimport numpy\n")],
         },
     )
+    numpy_line = reference_line("nn.py", "import random") + 2  # after the blank line added
     results = run_suites(package, seed=1, lessons=["value", "nn"], workdir=tmp_path / "work")
     nn = [c for c in results["checks"] if c["lesson"] == "nn"]
     assert nn and all(c["restricted"] for c in nn)
     assert all(
         c["message"].startswith(
-            "micrograd/nn.py, line 9 imports numpy, which the grader does not have"
+            f"micrograd/nn.py, line {numpy_line} imports numpy, which the grader does not have"
         )
         for c in nn
     ), nn[0]["message"]

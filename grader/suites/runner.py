@@ -102,6 +102,12 @@ def inputs_key(submission: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def check_name(doc: str) -> str:
+    """A check's name: the first paragraph of its docstring, on one line (a long first sentence
+    may wrap in the source)."""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
 def classify(exc: BaseException) -> tuple[str, str]:
     """(outcome, student-facing message) for what a check raised."""
     if isinstance(exc, (CheckFailed, StudentError, BadReply)):
@@ -326,7 +332,7 @@ class SuiteRun:
         for item in items:
             points = item.get_closest_marker("points")
             visibility = item.get_closest_marker("visibility")
-            doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
+            doc = check_name(item.function.__doc__ or item.name)
             param = item.callspec.id if hasattr(item, "callspec") else ""
             self.records[item.nodeid] = {
                 "id": self.check_id(item),
