@@ -23,28 +23,27 @@ SCRIPT_ID, FORMULA_ID = "<img src=x onerror=alert(1)>", "=cmd()"  # no "/": a fo
 TANH_MESSAGE = "b = a.tanh(): b.data: expected 0.7616, got 0.5"
 
 
-@pytest.fixture
-def fake(tmp_path, monkeypatch):
-    return fake_grade_options(tmp_path, monkeypatch, LESSONS)
-
-
 def make_class(subs):
     make_submission(subs, "alice")
     make_submission(subs, "bob", {"fail": {"value": TANH_MESSAGE}})
     make_submission(subs, "carol", {"fail": {"value": TANH_MESSAGE, "nn": "no Neuron"}})
     make_submission(subs, "dan", {"status": {"nn": ["invalid", "micrograd/nn.py: SyntaxError"]}})
     make_submission(subs, "erin", {"fail_all": True, "hidden": True})
-    make_submission(subs, SCRIPT_ID, {"fail": {"losses": "<b>bold</b>"}})
+    # slow, so the report lists it among the slowest submissions
+    make_submission(subs, SCRIPT_ID, {"fail": {"losses": "<b>bold</b>"}, "sleep": 2})
     make_submission(subs, FORMULA_ID)
     (subs / "empty").mkdir()
 
 
-@pytest.fixture
-def graded_class(tmp_path, fake):
-    make_class(tmp_path / "subs")
-    options = fake()
-    summary = grade_all(tmp_path / "subs", options)
-    return summary, options
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """The class graded once by the fake runner: (summary, options, fake options factory)."""
+    tmp_path = tmp_path_factory.mktemp("class")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fake = fake_grade_options(tmp_path, monkeypatch, LESSONS)
+        make_class(tmp_path / "subs")
+        options = fake()
+        yield grade_all(tmp_path / "subs", options), options, fake
 
 
 def read_csv(path):
@@ -53,7 +52,7 @@ def read_csv(path):
 
 
 def test_checks_csv_agrees_with_every_results_json(graded_class):
-    summary, options = graded_class
+    summary, options, _ = graded_class
     rows = read_csv(options.out / names.CHECKS)
     assert list(rows[0]) == ["id", "lesson", "check", "points", "max", "outcome"]
     compared = 0
@@ -75,8 +74,8 @@ def test_checks_csv_agrees_with_every_results_json(graded_class):
     assert seen == [sub_id for sub_id in gradebook if sub_id in seen]
 
 
-def test_report_is_rebuilt_identically_after_a_resume(graded_class, fake):
-    summary, options = graded_class
+def test_report_is_rebuilt_identically_after_a_resume(graded_class):
+    summary, options, fake = graded_class
     report = (options.out / names.CLASS_REPORT).read_bytes()
     checks = (options.out / names.CHECKS).read_bytes()
     (options.out / names.CLASS_REPORT).unlink()
@@ -89,7 +88,7 @@ def test_report_is_rebuilt_identically_after_a_resume(graded_class, fake):
 
 
 def test_report_shows_statuses_failures_and_every_lesson(graded_class):
-    summary, options = graded_class
+    summary, options, _ = graded_class
     page = (options.out / names.CLASS_REPORT).read_text()
     statuses = dict(classreport.status_counts(summary.results))
     assert statuses["invalid"] == 1 and statuses["graded"] == sum(
@@ -106,9 +105,10 @@ def test_report_shows_statuses_failures_and_every_lesson(graded_class):
 
 
 def test_names_are_data_in_the_report_and_checks_csv(graded_class):
-    summary, options = graded_class
+    summary, options, _ = graded_class
     page = (options.out / names.CLASS_REPORT).read_text()
     assert "<img" not in page and "<b>bold</b>" not in page
+    assert classreport.slowest(summary.results)[0].id == SCRIPT_ID
     assert "&lt;img src=x onerror=alert(1)&gt;" in page  # the id, escaped, is listed
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
     ids = {row["id"] for row in read_csv(options.out / names.CHECKS)}

@@ -242,7 +242,7 @@ def histogram_alt(values, edges, what: str) -> str:
     )
 
 
-def histogram_svg(values, max_value: float, what: str, size=(5.5, 2.6)) -> str:
+def histogram_svg(values, max_value: float, what: str, size=(4.2, 2.2)) -> str:
     """How many submissions scored how much: bins from 0 to `max_value` (full marks in the
     last bin), `what` names the quantity on the x axis (e.g. "points in lesson 2")."""
     edges = histogram_edges(max_value)
