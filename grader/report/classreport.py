@@ -25,7 +25,6 @@ from grader.files import write_text_atomic
 from grader.lessons import Lesson
 from grader.names import for_csv
 from grader.report.feedback import environment
-from grader.report.figures.plots import histogram_svg
 from grader.results import STATUSES, Check, SubmissionResult, format_points
 
 Results = dict[str, SubmissionResult | None]  # student id -> result, in gradebook order
@@ -105,6 +104,11 @@ def status_counts(results: Results) -> list[tuple[str, int]]:
 
 def lesson_summaries(results: Results, lessons: list[Lesson]) -> list[dict]:
     """Per lesson: its score histogram, mean points and grading time (seconds its suite took)."""
+    # matplotlib (~40 MB) is loaded when the first report is drawn, not when the grader starts:
+    # the grading process's peak memory is then that of its largest intake or of the figures,
+    # not their sum (docs/grading.md, "Limits")
+    from grader.report.figures.plots import histogram_svg
+
     summaries = []
     for lesson in lessons:
         mine = [r.lesson(lesson.id) for r in graded(results)]
