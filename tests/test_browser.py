@@ -17,6 +17,7 @@ The class is graded once (lessons value, nn and losses: training is slow):
 from __future__ import annotations
 
 import csv
+import html
 import os
 import shutil
 from pathlib import Path
@@ -184,3 +185,16 @@ def test_feedback_has_a_section_per_lesson_with_its_score(out, page, gradebook, 
         assert restricted.count() == 0
     if sub_id == "empty":
         assert row["status"] == "invalid" and "invalid" in text
+
+
+def test_report_quotes_nothing_a_restricted_worker_said(out):
+    """What restricted checks really said is staff-only (.logs/): never in the class report."""
+    page = html.unescape((out / "report.html").read_text())
+    said = [
+        line.split("): ", 1)[1]
+        for log in (out / ".logs").glob("*.log")
+        for line in log.read_text().splitlines()
+        if line.startswith("held back from the student: ") and "): " in line
+    ]
+    assert said  # tanh_bug's and restricted's lessons 3 and 4 held something back
+    assert [message for message in said if message.strip() in page] == []
