@@ -92,7 +92,9 @@ class Visit:
         page.goto(path.as_uri(), wait_until="load")
 
     def figures(self) -> list[dict]:
-        """Every outermost svg and every img: its size on the page and its alt text."""
+        """Every outermost svg and every img: its size on the page and its alt text (folded
+        <details> opened first: a figure must draw when its reader unfolds it)."""
+        self.page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
         return self.page.evaluate(
             """() => [...document.querySelectorAll('svg, img')]
                 .filter(e => !e.parentElement.closest('svg'))
