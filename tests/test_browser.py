@@ -145,6 +145,9 @@ def test_page_renders_cleanly_with_every_figure_drawn(out, page, tmp_path, name)
     assert visit.errors == [] and visit.requests == []
     if name == "report":
         assert len(figures) >= len(LESSONS)  # a histogram per lesson at least
+        # a phone lays the page out at its own width instead of a zoomed-out 980 px desktop
+        viewport = visit.page.get_attribute('meta[name="viewport"]', "content")
+        assert "width=device-width" in viewport
 
 
 def test_report_shows_a_histogram_per_lesson_and_the_status_counts(out, page, gradebook):
