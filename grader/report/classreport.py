@@ -24,10 +24,10 @@ from pathlib import Path
 from grader.files import write_text_atomic
 from grader.lessons import Lesson
 from grader.names import for_csv
+from grader.report.console import Results  # student id -> result, in gradebook order
 from grader.report.feedback import environment
 from grader.results import STATUSES, Check, SubmissionResult, format_points
 
-Results = dict[str, SubmissionResult | None]  # student id -> result, in gradebook order
 CHECK_COLUMNS = ["id", "lesson", "check", "points", "max", "outcome"]
 MOST_FAILED = 10  # checks listed in "most often failed"
 SLOWEST = 5  # submissions listed in "slowest"
