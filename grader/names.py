@@ -25,6 +25,8 @@ from rich.markup import escape as _rich_escape
 # Run-level outputs in --out. Every name the grader writes at the top level is one of these or
 # ends in a reserved suffix, and no submission folder can be either.
 GRADEBOOK = "gradebook.csv"
+CHECKS = "checks.csv"  # a row per submission per check
+CLASS_REPORT = "report.html"
 RUN_FILE = "run.json"
 LOGS = ".logs"
 RECORDS = ".results"  # staff only, like LOGS: no submission folder starts with a dot

@@ -95,6 +95,8 @@ def test_grade_prints_summary_records_the_seed_and_resumes_with_it(tmp_path, fak
     with open(out / "gradebook.csv", newline="") as handle:
         totals = {row["id"]: row["total"] for row in csv.DictReader(handle)}
     assert totals == {"alice": "100", "bob": "92.5"}
+    assert f"class report: {out}/report.html" in " ".join(result.output.split())
+    assert (out / "report.html").is_file() and (out / "checks.csv").is_file()
 
     again = invoke("grade", tmp_path / "subs", "--out", out)
     assert again.exit_code == 0 and "seed 42" in again.output

@@ -157,7 +157,7 @@ def test_nothing_escaped_the_sandbox(run):
 def test_outputs_are_the_graders_own_and_small(run):
     out = run["out"]
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    expected = {"run.json", "gradebook.csv"} | {
+    expected = {"run.json", "gradebook.csv", "checks.csv", "report.html"} | {
         f"{a.name}/{f}" for a in corpus.ATTACKS for f in ("results.json", "feedback.html")
     }
     # staff only: the logs and the result records

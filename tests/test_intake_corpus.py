@@ -142,7 +142,9 @@ def test_a_hostile_class_is_graded_row_by_row(build, graded):
     top = {p.name for p in out.iterdir()}
     assert {names.GRADEBOOK, names.RUN_FILE} <= top
     assert all(
-        name in (names.GRADEBOOK, names.RUN_FILE, names.LOGS, names.RECORDS)
+        name
+        in (names.GRADEBOOK, names.CHECKS, names.CLASS_REPORT, names.RUN_FILE)
+        + (names.LOGS, names.RECORDS)
         or names.is_plain_id(name)
         or name.startswith(names.ESCAPED_PREFIX)
         for name in top

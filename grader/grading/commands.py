@@ -178,8 +178,8 @@ def show_summary(
     )
     shown = for_terminal(str(out))  # the instructor's path, still never read as markup
     console.print(
-        f"gradebook: {shown}/gradebook.csv; per student: {shown}/<id>/results.json "
-        "and feedback.html",
+        f"gradebook: {shown}/gradebook.csv; class report: {shown}/report.html (every check: "
+        f"{shown}/checks.csv); per student: {shown}/<id>/results.json and feedback.html",
         highlight=False,
         soft_wrap=True,
     )

@@ -7,7 +7,8 @@ Per submission (SUBMISSION_OUTPUTS, written in this order as each submission fin
 - `<folder>/feedback.html` and `<folder>/results.json`: what a student may be handed;
 - the result record `.results/<folder>.json` LAST: its presence means "finished", and resume
   reads it back (a resumed submission gets any missing output written from it, no regrading).
-Per run (RUN_OUTPUTS, after every submission): gradebook.csv. run.json is the orchestrator's
+Per run (RUN_OUTPUTS, after every submission): gradebook.csv, checks.csv and report.html (the
+class report, grader/report/classreport.py). run.json is the orchestrator's
 own (written first, so a killed run resumes with its seed).
 
 Every path comes from grader/names.py, so no id can name a run-level file or a place outside
@@ -23,6 +24,7 @@ from pathlib import Path
 from grader import names
 from grader.files import write_json_atomic, write_text_atomic
 from grader.lessons import Lesson
+from grader.report.classreport import write_checks_csv, write_report
 from grader.report.feedback import render_feedback
 from grader.report.gradebook import write_gradebook
 from grader.report.gradescope import results_json
@@ -88,6 +90,18 @@ RUN_OUTPUTS = [
         "gradebook.csv",
         lambda out, results, lessons: write_gradebook(
             names.output_path(out, names.GRADEBOOK), results, lessons
+        ),
+    ),
+    RunOutput(
+        "checks.csv",
+        lambda out, results, lessons: write_checks_csv(
+            names.output_path(out, names.CHECKS), results
+        ),
+    ),
+    RunOutput(
+        "report.html",
+        lambda out, results, lessons: write_report(
+            names.output_path(out, names.CLASS_REPORT), results, lessons
         ),
     ),
 ]

@@ -8,6 +8,7 @@ trust boundary"); the reference's curves, the grid and the grader's points are t
 side's own.
 """
 
+import bisect
 import io
 import math
 
@@ -218,3 +219,41 @@ def benchmark_svg(rows) -> str:
         ax.legend(fontsize=8)
 
     return to_svg(draw, benchmark_alt(rows))
+
+
+def histogram_edges(max_value: float, bins: int = 10) -> list[float]:
+    """Equal bins from 0 to `max_value`, one point wide when the maximum is small."""
+    count = max(1, min(bins, math.ceil(max_value)))
+    return [max_value * k / count for k in range(count + 1)]
+
+
+def histogram_alt(values, edges, what: str) -> str:
+    counts = [0] * (len(edges) - 1)
+    for value in values:
+        # the last bin holds its upper edge (full marks), as matplotlib's hist does
+        counts[min(bisect.bisect_right(edges, value) - 1, len(counts) - 1)] += 1
+    parts = [
+        f"{n} from {short(low)} to {short(high)}"
+        for n, low, high in zip(counts, edges, edges[1:])
+        if n
+    ]
+    return f"Histogram of {what} over {len(values)} submissions: " + (
+        "; ".join(parts) if parts else "no submissions"
+    )
+
+
+def histogram_svg(values, max_value: float, what: str, size=(4.2, 2.2)) -> str:
+    """How many submissions scored how much: bins from 0 to `max_value` (full marks in the
+    last bin), `what` names the quantity on the x axis (e.g. "points in lesson 2")."""
+    edges = histogram_edges(max_value)
+    floats = [min(max(float(v), 0.0), max_value) for v in values]
+
+    def draw(fig):
+        ax = fig.add_subplot()
+        ax.hist(floats, bins=edges, color=TRAIN_COLOR, edgecolor="white")
+        ax.set_xlim(0, max_value)
+        ax.set_xlabel(what)
+        ax.set_ylabel("submissions")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+    return to_svg(draw, histogram_alt(floats, edges, what), size=size)
