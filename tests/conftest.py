@@ -10,6 +10,13 @@ from grader import scratch
 from grader.reference import load_reference
 
 
+@pytest.fixture(autouse=True)
+def private_result_cache(tmp_path_factory, monkeypatch):
+    """Each test its own result cache (grader/grading/cache.py), never the user's and never
+    another test's: a test that grades expects grading, unless it tests the cache itself."""
+    monkeypatch.setenv("MICROGRADER_CACHE_DIR", str(tmp_path_factory.mktemp("result-cache")))
+
+
 @pytest.fixture(scope="session")
 def reference():
     """The reference solution, loaded as `micrograd_reference` (never as `micrograd`)."""

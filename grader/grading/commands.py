@@ -3,6 +3,7 @@ the options). User mistakes become one-line click errors that say what to do."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from grader import paths, scratch
+from grader.grading.cache import ResultCache, default_folder
+from grader.grading.executors import Executor, LocalExecutor
 from grader.grading.orchestrate import (
     GradeOptions,
     RunSummary,
@@ -55,6 +58,9 @@ def run_grade(
     max_procs: int | None = None,
     require_sandbox: bool = False,
     id_pattern: str | None = None,
+    dask_scheduler: str | None = None,
+    cache: Path | None = None,
+    no_cache: bool = False,
 ) -> None:
     """Check every option before anything is graded, grade, then show the summary."""
     lessons = select_lessons(lesson_names)
@@ -74,10 +80,26 @@ def run_grade(
         force=force,
         worker_limits=worker_limits,
         id_pattern=id_pattern,
+        executor=choose_executor(dask_scheduler, jobs),
+        cache=None if no_cache else ResultCache(cache or default_folder()),
     )
     with show.progress_bar(len(subs), err) as on_done:
         summary = grade_all(submissions_dir, options, on_done=on_done, subs=subs)
     show_summary(console, summary, lessons, out)
+
+
+def choose_executor(dask_scheduler: str | None, jobs: int) -> Callable[..., Executor]:
+    """LocalExecutor (-j N), or a DaskExecutor already connected to `dask_scheduler` (so an
+    unreachable scheduler is a one-line error before anything is graded)."""
+    if dask_scheduler is None:
+        return LocalExecutor
+    from grader.grading.executors.dask import DaskExecutor, ExecutorUnavailable
+
+    try:
+        executor = DaskExecutor(dask_scheduler, jobs=jobs)
+    except ExecutorUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    return lambda jobs: executor
 
 
 def check_id_pattern(id_pattern: str | None) -> None:
