@@ -46,11 +46,11 @@ def import_distributed():
     return distributed
 
 
-def connect(address: str, timeout: float = CONNECT_SECONDS):
+def connect(address: str):
     """A dask Client of the scheduler at `address`, or ExecutorUnavailable."""
     distributed = import_distributed()
     try:
-        return distributed.Client(address, timeout=timeout, set_as_default=False)
+        return distributed.Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ExecutorUnavailable(
             f"cannot reach the Dask scheduler at {address} ({error_line(exc)}); start one with "
