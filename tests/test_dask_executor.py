@@ -23,6 +23,7 @@ from click.testing import CliRunner
 
 from grader import paths
 from grader.cli import main
+from grader.grading import commands
 from grader.grading.executors import LocalExecutor
 from grader.grading.executors import dask as dask_executor
 from grader.grading.executors.dask import DaskExecutor
@@ -202,6 +203,41 @@ def test_a_submission_that_hangs_is_stopped_by_the_runners_timeout(cluster, tmp_
     found = records(out)
     assert found["hang"][0] == "timeout" and "longer than 15 s" in found["hang"][1]
     assert found["fine"][:3] == ("graded", "", 10.0)
+
+
+@pytest.mark.slow
+def test_a_killed_client_resumes_on_the_cluster_as_locally(dask_cli_cluster, tmp_path):
+    """SIGKILL `micrograder grade --dask-scheduler` once a result is written; the same command
+    finishes the run: the finished submission is kept byte for byte, each row once."""
+    ids = ["ann", "ben", "cat", "dan"]
+    subs = class_of(tmp_path / "subs", ids, "import time\ntime.sleep(3)\n")
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out)]
+    argv += ["--lesson", "losses", "--dask-scheduler", dask_cli_cluster, "--no-cache"]
+    client = start(argv, tmp_path / "client.log")
+    try:
+        deadline = time.monotonic() + 300
+        while not list((out / ".results").glob("*.json")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        kill_process_group(client.pid)
+        client.wait()
+    finished = {path.name: path.read_bytes() for path in (out / ".results").glob("*.json")}
+    assert 1 <= len(finished) < len(ids), (tmp_path / "client.log").read_text()
+    again = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "resuming the run" in again.stderr
+    assert sorted(gradebook_ids(out)) == ids
+    assert {records(out)[sub_id][:3] for sub_id in ids} == {("graded", "", 10.0)}
+    for name, data in finished.items():  # kept, not graded again
+        assert (out / ".results" / name).read_bytes() == data
+
+
+def test_with_a_cluster_each_worker_decides_about_its_sandbox(monkeypatch):
+    """The client's machine may have no sandbox; the workers' decides (jail.use_sandbox)."""
+    monkeypatch.setattr(commands.jail, "check_sandbox", lambda limits: 1 / 0)  # never asked
+    assert commands.sandbox_limits(None, None, None, False, here=False).sandbox == "auto"
+    assert commands.sandbox_limits(None, None, None, True, here=False).sandbox == "require"
 
 
 def test_an_unreachable_scheduler_is_a_one_line_error(monkeypatch, tmp_path):

@@ -65,13 +65,14 @@ def run_grade(
     """Check every option before anything is graded, grade, then show the summary."""
     lessons = select_lessons(lesson_names)
     check_id_pattern(id_pattern)
-    worker_limits = sandbox_limits(timeout, memory_mb, max_procs, require_sandbox, disk_mb)
+    here = dask_scheduler is None  # else each worker machine decides about its sandbox
+    worker_limits = sandbox_limits(timeout, memory_mb, max_procs, require_sandbox, disk_mb, here)
     out = out if out is not None else DEFAULT_OUT
     subs = check_folders(submissions_dir, out, id_pattern)
     check_same_lessons(out, lessons, force)
     err, console = Console(stderr=True), Console()
     seed = choose_seed(seed, out, err)
-    warn_before_grading(worker_limits, err)
+    warn_before_grading(worker_limits, err, here)
     options = GradeOptions(
         out=out,
         seed=seed,
@@ -168,10 +169,15 @@ def choose_seed(seed: int | None, out: Path, err: Console) -> int:
     return seed
 
 
-def warn_before_grading(worker_limits: jail.Limits, err: Console) -> None:
+def warn_before_grading(worker_limits: jail.Limits, err: Console, here: bool = True) -> None:
     """Say loudly, once per run, when there is no OS sandbox (run.json says it too), and clear
     what a killed grader left in TMPDIR (never a live grader's)."""
-    if worker_limits.sandbox != "require":
+    if not here and worker_limits.sandbox != "require":
+        err.print(
+            "[bold red]WARNING:[/] a Dask worker that cannot run the OS sandbox grades WITHOUT "
+            "it (each result's limits say which; pass --require-sandbox to refuse instead)"
+        )
+    elif worker_limits.sandbox != "require":
         err.print(
             f"[bold red]WARNING:[/] {jail.describe(worker_limits)}: student code runs "
             "WITHOUT the OS sandbox (pass --require-sandbox to refuse instead)"
@@ -222,8 +228,10 @@ def sandbox_limits(
     max_procs: int | None,
     require_sandbox: bool,
     disk_mb: int | None = None,
+    here: bool = True,
 ) -> jail.Limits:
-    """The worker limits for a run from `grade`'s options (None: the default)."""
+    """The worker limits for a run from `grade`'s options (None: the default). `here`: the
+    runners run on this machine, so whether they use the sandbox is decided now, once."""
     limits = jail.Limits(sandbox="require" if require_sandbox else "auto")
     if timeout is not None:
         limits = replace(limits, request_timeout=timeout)
@@ -233,6 +241,8 @@ def sandbox_limits(
         limits = replace(limits, processes=max_procs)
     if disk_mb is not None:
         limits = replace(limits, disk_size=disk_mb * jail.MiB)
+    if not here:  # "auto" or "require", decided by each worker's runner (jail.use_sandbox)
+        return limits
     try:
         return jail.check_sandbox(limits)
     except jail.SandboxUnavailable as exc:
