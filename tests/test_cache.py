@@ -4,6 +4,7 @@ again; a corrupt or foreign entry is never trusted. The fake runner logs each gr
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
@@ -161,7 +162,8 @@ def test_grade_reuses_the_cache_unless_no_cache(tmp_path, monkeypatch, subs):
     monkeypatch.setenv("FAKE_RUNNER_CALLS", str(calls))
     monkeypatch.setenv("FAKE_RUNNER_POINTS", json.dumps(course().points))
     runner = write_fake_runner(tmp_path)
-    monkeypatch.setattr(commands, "choose_executor", lambda *_: fake_executor(runner))
+    fake_options = functools.partial(commands.GradeOptions, executor=fake_executor(runner))
+    monkeypatch.setattr(commands, "GradeOptions", fake_options)
 
     def grade(out: str, *flags: str) -> None:
         args = ["grade", str(subs), "--out", str(tmp_path / out), "--seed", "3", *flags]

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from grader import paths, scratch
 from grader.grading.cache import ResultCache, default_folder
-from grader.grading.executors import Executor, LocalExecutor
+from grader.grading.executors import Executor
 from grader.grading.orchestrate import (
     GradeOptions,
     RunSummary,
@@ -81,19 +81,18 @@ def run_grade(
         force=force,
         worker_limits=worker_limits,
         id_pattern=id_pattern,
-        executor=choose_executor(dask_scheduler, jobs),
         cache=None if no_cache else ResultCache(cache or default_folder()),
     )
+    if dask_scheduler is not None:  # else GradeOptions' own: LocalExecutor, -j N
+        options = replace(options, executor=dask_executor(dask_scheduler, jobs))
     with show.progress_bar(len(subs), err) as on_done:
         summary = grade_all(submissions_dir, options, on_done=on_done, subs=subs)
     show_summary(console, summary, lessons, out)
 
 
-def choose_executor(dask_scheduler: str | None, jobs: int) -> Callable[..., Executor]:
-    """LocalExecutor (-j N), or a DaskExecutor already connected to `dask_scheduler` (so an
-    unreachable scheduler is a one-line error before anything is graded)."""
-    if dask_scheduler is None:
-        return LocalExecutor
+def dask_executor(dask_scheduler: str, jobs: int) -> Callable[..., Executor]:
+    """A DaskExecutor already connected to `dask_scheduler` (so an unreachable scheduler is a
+    one-line error before anything is graded), as GradeOptions' executor factory."""
     from grader.grading.executors.dask import DaskExecutor, ExecutorUnavailable
 
     try:
