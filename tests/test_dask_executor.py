@@ -7,6 +7,7 @@ that hangs becomes `timeout` by the runner's limits on the worker."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import signal
@@ -150,6 +151,8 @@ def test_the_example_class_on_a_cluster_grades_as_locally(cluster, local_run, tm
     assert records(out) == local_run
     assert {status for status, *_ in local_run.values()} == {"graded", "invalid"}
     assert sorted(gradebook_ids(out)) == sorted(local_run)
+    run = json.loads((out / "run.json").read_text())
+    assert (run["executor"], run["jobs"]) == ("DaskExecutor", 2)  # the cluster's 2 threads
     # Each worker process chose its own sandbox uids, from its own pid (never the client's).
     worker_bases = {uid_range_start(pid) for pid in worker_pids(cluster).values()}
     for path in (out / ".results").glob("*.json"):

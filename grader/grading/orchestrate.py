@@ -131,7 +131,8 @@ def grade_all(
             "seed": options.seed,
             "lessons": [lesson.id for lesson in options.lessons],
             "submissions_dir": str(Path(submissions_dir).resolve()),
-            "jobs": options.jobs,
+            "jobs": executor.capacity,  # -j N, or a cluster's threads
+            "executor": type(executor).__name__,
             "limits": options.limits(),
             "started_at": _now(),
         }
