@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,37 @@ def test_grade_reuses_the_cache_unless_no_cache(tmp_path, monkeypatch, subs):
     assert len(calls.read_text().splitlines()) == 6
     grade("four")  # the default folder: this test's own (conftest.py)
     assert len(entries(Path(default_folder()))) == 3
+
+
+def test_the_course_hash_sees_every_name_and_byte(tmp_path):
+    """The real hashes (the tests above inject changed ones): a suite edited, a module added or
+    renamed, a lesson.toml changed; compiled files do not count."""
+    grader = tmp_path / "grader"
+    (grader / "suites").mkdir(parents=True)
+    (grader / "suites" / "test_value.py").write_text("def test_a(): pass\n")
+    (grader / "suites" / "suites.ini").write_text("[pytest]\n")
+    seen = {cache.tree_hash(grader, cache.GRADER_FILES)}
+
+    def changed() -> bool:
+        digest = cache.tree_hash(grader, cache.GRADER_FILES)
+        new = digest not in seen
+        seen.add(digest)
+        return new
+
+    (grader / "suites" / "test_value.py").write_text("def test_a(): assert 0\n")
+    assert changed()
+    (grader / "suites" / "suites.ini").write_text("[pytest]\naddopts = -x\n")
+    assert changed()
+    (grader / "suites" / "test_value.py").rename(grader / "suites" / "test_nn.py")
+    assert changed()
+    (grader / "suites" / "__pycache__").mkdir()
+    (grader / "suites" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
+    assert not changed()
+    [lesson] = course().select(("value",))
+    copy = tmp_path / "value"
+    copy.mkdir()
+    (copy / "lesson.toml").write_bytes(lesson.toml.read_bytes())
+    before = cache.course_hash([replace(lesson, folder=copy)])
+    assert before == cache.course_hash([lesson])
+    (copy / "lesson.toml").write_bytes(lesson.toml.read_bytes() + b"\n# points changed\n")
+    assert cache.course_hash([replace(lesson, folder=copy)])["lessons"] != before["lessons"]
