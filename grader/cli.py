@@ -44,7 +44,11 @@ def main():
     metavar="NAME",
     help="Grade only this lesson (repeatable) [default: all].",
 )
-@click.option("--force", is_flag=True, help="Regrade submissions that already have results.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Regrade submissions that already have results (in --out or in the cache).",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
@@ -88,6 +92,21 @@ def main():
     "writes it: Moodle `Full Name_12345_assignsubmission_file_x` (the number "
     "before `_assignsubmission_`), Canvas `name_12345_67890_x`, `12345-x`].",
 )
+@click.option(
+    "--dask-scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Grade on this Dask cluster (e.g. tcp://10.0.0.5:8786), one task per submission, "
+    "instead of -j local processes (docs/cluster.md; pip install 'micrograder[dask]').",
+)
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=pathlib.Path),
+    default=None,
+    help="Folder of results reused when nothing that decides them changed [default: "
+    "$MICROGRADER_CACHE_DIR, else $XDG_CACHE_HOME/micrograder or ~/.cache/micrograder].",
+)
+@click.option("--no-cache", is_flag=True, help="Neither reuse nor keep cached results.")
 def grade(
     submissions_dir,
     out,
@@ -101,6 +120,9 @@ def grade(
     max_procs,
     require_sandbox,
     id_pattern,
+    dask_scheduler,
+    cache,
+    no_cache,
 ):
     """Grade every submission in SUBMISSIONS_DIR: one folder or .zip per student (with
     micrograd/ or the lesson notebooks), <id>.ipynb, an LMS bulk download of loose files, or an
@@ -120,6 +142,9 @@ def grade(
         max_procs=max_procs,
         require_sandbox=require_sandbox,
         id_pattern=id_pattern,
+        dask_scheduler=dask_scheduler,
+        cache=cache,
+        no_cache=no_cache,
     )
 
 

@@ -10,6 +10,26 @@ from grader import scratch
 from grader.reference import load_reference
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_result_cache(tmp_path_factory):
+    """Never the user's result cache (grader/grading/cache.py): this one serves what runs
+    before a test's own (module-scoped fixtures that grade)."""
+    saved = os.environ.get("MICROGRADER_CACHE_DIR")
+    os.environ["MICROGRADER_CACHE_DIR"] = str(tmp_path_factory.mktemp("session-result-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("MICROGRADER_CACHE_DIR", None)
+    else:
+        os.environ["MICROGRADER_CACHE_DIR"] = saved
+
+
+@pytest.fixture(autouse=True)
+def private_result_cache(session_result_cache, tmp_path_factory, monkeypatch):
+    """Each test its own result cache, never another test's: a test that grades expects
+    grading, unless it tests the cache itself."""
+    monkeypatch.setenv("MICROGRADER_CACHE_DIR", str(tmp_path_factory.mktemp("result-cache")))
+
+
 @pytest.fixture(scope="session")
 def reference():
     """The reference solution, loaded as `micrograd_reference` (never as `micrograd`)."""

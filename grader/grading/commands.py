@@ -3,6 +3,7 @@ the options). User mistakes become one-line click errors that say what to do."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from grader import paths, scratch
+from grader.grading.cache import ResultCache, default_folder
+from grader.grading.executors import Executor
 from grader.grading.orchestrate import (
     GradeOptions,
     RunSummary,
@@ -55,17 +58,21 @@ def run_grade(
     max_procs: int | None = None,
     require_sandbox: bool = False,
     id_pattern: str | None = None,
+    dask_scheduler: str | None = None,
+    cache: Path | None = None,
+    no_cache: bool = False,
 ) -> None:
     """Check every option before anything is graded, grade, then show the summary."""
     lessons = select_lessons(lesson_names)
     check_id_pattern(id_pattern)
-    worker_limits = sandbox_limits(timeout, memory_mb, max_procs, require_sandbox, disk_mb)
+    here = dask_scheduler is None  # else each worker machine decides about its sandbox
+    worker_limits = sandbox_limits(timeout, memory_mb, max_procs, require_sandbox, disk_mb, here)
     out = out if out is not None else DEFAULT_OUT
     subs = check_folders(submissions_dir, out, id_pattern)
     check_same_lessons(out, lessons, force)
     err, console = Console(stderr=True), Console()
     seed = choose_seed(seed, out, err)
-    warn_before_grading(worker_limits, err)
+    warn_before_grading(worker_limits, err, here)
     options = GradeOptions(
         out=out,
         seed=seed,
@@ -74,10 +81,25 @@ def run_grade(
         force=force,
         worker_limits=worker_limits,
         id_pattern=id_pattern,
+        cache=None if no_cache else ResultCache(cache or default_folder()),
     )
+    if dask_scheduler is not None:  # else GradeOptions' own: LocalExecutor, -j N
+        options = replace(options, executor=dask_executor(dask_scheduler, jobs))
     with show.progress_bar(len(subs), err) as on_done:
         summary = grade_all(submissions_dir, options, on_done=on_done, subs=subs)
     show_summary(console, summary, lessons, out)
+
+
+def dask_executor(dask_scheduler: str, jobs: int) -> Callable[..., Executor]:
+    """A DaskExecutor already connected to `dask_scheduler` (so an unreachable scheduler is a
+    one-line error before anything is graded), as GradeOptions' executor factory."""
+    from grader.grading.executors.dask import DaskExecutor, ExecutorUnavailable
+
+    try:
+        executor = DaskExecutor(dask_scheduler, jobs=jobs)
+    except ExecutorUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    return lambda jobs: executor
 
 
 def check_id_pattern(id_pattern: str | None) -> None:
@@ -146,10 +168,15 @@ def choose_seed(seed: int | None, out: Path, err: Console) -> int:
     return seed
 
 
-def warn_before_grading(worker_limits: jail.Limits, err: Console) -> None:
+def warn_before_grading(worker_limits: jail.Limits, err: Console, here: bool = True) -> None:
     """Say loudly, once per run, when there is no OS sandbox (run.json says it too), and clear
     what a killed grader left in TMPDIR (never a live grader's)."""
-    if worker_limits.sandbox != "require":
+    if not here and worker_limits.sandbox != "require":
+        err.print(
+            "[bold red]WARNING:[/] a Dask worker that cannot run the OS sandbox grades WITHOUT "
+            "it (each result's limits say which; pass --require-sandbox to refuse instead)"
+        )
+    elif worker_limits.sandbox != "require":
         err.print(
             f"[bold red]WARNING:[/] {jail.describe(worker_limits)}: student code runs "
             "WITHOUT the OS sandbox (pass --require-sandbox to refuse instead)"
@@ -200,8 +227,10 @@ def sandbox_limits(
     max_procs: int | None,
     require_sandbox: bool,
     disk_mb: int | None = None,
+    here: bool = True,
 ) -> jail.Limits:
-    """The worker limits for a run from `grade`'s options (None: the default)."""
+    """The worker limits for a run from `grade`'s options (None: the default). `here`: the
+    runners run on this machine, so whether they use the sandbox is decided now, once."""
     limits = jail.Limits(sandbox="require" if require_sandbox else "auto")
     if timeout is not None:
         limits = replace(limits, request_timeout=timeout)
@@ -211,6 +240,8 @@ def sandbox_limits(
         limits = replace(limits, processes=max_procs)
     if disk_mb is not None:
         limits = replace(limits, disk_size=disk_mb * jail.MiB)
+    if not here:  # "auto" or "require", decided by each worker's runner (jail.use_sandbox)
+        return limits
     try:
         return jail.check_sandbox(limits)
     except jail.SandboxUnavailable as exc:

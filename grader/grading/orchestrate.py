@@ -5,7 +5,8 @@ submission's result.
 
 Resume: a submission whose result record matches this run (same seed, same lessons, same
 submission files) is skipped and its files are left untouched, unless `force`; only outputs it
-lacks are written, from the record.
+lacks are written, from the record. Else, with a cache (grading/cache.py), a record of the same
+inputs graded before, into any --out, is reused: its outputs are written, nothing is graded.
 
 One boundary per submission: whatever goes wrong on the trusted side for one submission
 (fingerprint, staging, notebooks, grading, writing) becomes that submission's row with a status
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from grader import names
 from grader.files import write_json_atomic
+from grader.grading.cache import ResultCache
 from grader.grading.executors import Executor, Job, LocalExecutor
 from grader.intake import discovery
 from grader.intake.discovery import InvalidSubmission, Submission
@@ -64,6 +66,7 @@ class GradeOptions:
     executor: Callable[..., Executor] = LocalExecutor
     margin: float = SUBMISSION_MARGIN
     worker_limits: Limits = Limits()  # what each sandboxed worker may use (jail.py)
+    cache: ResultCache | None = None  # reused records (None: grade every submission)
 
     @property
     def timeout(self) -> float:
@@ -128,7 +131,8 @@ def grade_all(
             "seed": options.seed,
             "lessons": [lesson.id for lesson in options.lessons],
             "submissions_dir": str(Path(submissions_dir).resolve()),
-            "jobs": options.jobs,
+            "jobs": executor.capacity,  # -j N, or a cluster's threads
+            "executor": type(executor).__name__,
             "limits": options.limits(),
             "started_at": _now(),
         }
@@ -147,6 +151,7 @@ def grade_all(
             "finished_at": _now(),
             "graded": len(summary.graded),
             "skipped": len(summary.skipped),
+            "cached": options.cache.hits if options.cache else 0,
             "trusted_side": trusted_side_figures(summary),
         },
     )
@@ -226,6 +231,17 @@ def grade_or_resume(
         return existing, True
     if stopping.is_set():
         return None
+    stage[0] = "reading the cache"
+    key = cache_key(sub.id, options, digest)
+    cached = (
+        options.cache.lookup(key, sub.id, options.seed, list(options.lessons), digest)
+        if (key and not options.force)
+        else None
+    )
+    if cached:
+        stage[0] = "writing its results"
+        write_outputs(out, cached)
+        return cached, True
     stage[0] = "grading it"
     result = grade_submission(sub, options, executor, digest=digest)
     if stopping.is_set():  # its runner was killed by the interruption: not a result
@@ -234,7 +250,19 @@ def grade_or_resume(
         result.notes.append(f"not fingerprinted ({not_fingerprinted}): regraded on every run")
     stage[0] = "writing its results"
     write_outputs(out, result)
+    if key:
+        options.cache.store(key, result)
     return result, False
+
+
+def cache_key(sub_id: str, options: GradeOptions, digest: str) -> str:
+    """The submission's cache key, or '' without a cache or a fingerprint."""
+    if options.cache is None or not digest:
+        return ""
+    lessons = list(options.lessons)
+    return options.cache.key(
+        sub_id, digest, options.seed, lessons, options.worker_limits, options.timeout
+    )
 
 
 def fingerprint_or_reason(sub: Submission) -> tuple[str, str]:

@@ -6,6 +6,8 @@ must know. The executor owns everything about running: the runner's processes, t
 slots and the sandbox uids they map to, timeouts, cancellation and the runner's scratch folders.
 
 - `LocalExecutor` (local.py): runner processes on this machine, `jobs` at a time (`-j N`).
+- `DaskExecutor` (dask.py, `--dask-scheduler`): a task per job on a dask.distributed cluster;
+  imported from there only (it needs the optional `distributed`).
 - A new executor (e.g. a cluster) ships `Job.package_files()` and the job's other fields to
   where the runner runs, writes them back with `unpack_package`, runs `python -m grader.suites`
   there as local.py does, and returns the outcome as data (docs/grading.md, "How a submission
