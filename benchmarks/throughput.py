@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from test_suites_bugs import BUGS  # noqa: E402
 from grader import paths  # noqa: E402
 
 CLOSURE_ENGINE = HERE.parent / "tests" / "fixtures" / "closure_engine" / "micrograd" / "engine.py"
+GRADER_CHECKOUT = Path(paths.__file__).resolve().parent.parent  # the grader imported here
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc")
 JOBS = 2
 GRADE = [sys.executable, "-m", "grader.cli", "grade"]
@@ -104,7 +106,8 @@ def make_class(folder: Path, n: int, lessons: list[str]) -> dict[str, str]:
 
 def grade_options() -> str:
     """`micrograder grade --help` of the grader on the path: which options it has."""
-    return subprocess.run([*GRADE, "--help"], capture_output=True, text=True, check=True).stdout
+    done = subprocess.run([*GRADE, "--help"], capture_output=True, text=True, cwd=GRADER_CHECKOUT)
+    return done.stdout
 
 
 def timed_grade(class_dir: Path, out: Path, seed: int, lessons: list[str], *extra: str) -> float:
@@ -112,7 +115,7 @@ def timed_grade(class_dir: Path, out: Path, seed: int, lessons: list[str], *extr
     command = [*GRADE, str(class_dir), "--out", str(out), "--seed", str(seed), "-j", str(JOBS)]
     command += [arg for lesson in lessons for arg in ("--lesson", lesson)]
     started = time.perf_counter()
-    done = subprocess.run([*command, *extra], capture_output=True, text=True)
+    done = subprocess.run([*command, *extra], capture_output=True, text=True, cwd=GRADER_CHECKOUT)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command[3:5])} failed: {done.stderr.strip()[-500:]}")
@@ -298,6 +301,13 @@ def micrograder_full_marks(out: Path) -> int:
 # ---------------------------------------------------------------- the run
 
 
+def use_this_grader() -> None:
+    """Every process started here (grade, dask workers) imports the grader this script
+    imported, not the installed copy (`python -m` also runs from its checkout)."""
+    inherited = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GRADER_CHECKOUT), inherited]))
+
+
 def report(seconds: dict[str, float], n: int) -> None:
     local = seconds.get(f"local -j {JOBS}")
     nbgrader = seconds.get("nbgrader autograde")
@@ -316,6 +326,8 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="10 submissions, one lesson")
     args = parser.parse_args(argv)
     from grader.lessons import course
+
+    use_this_grader()
 
     n = 10 if args.quick else args.n
     lessons = args.lessons or (["value"] if args.quick else [x.id for x in course()])
