@@ -4,9 +4,11 @@ and by nbgrader's own `nbgrader autograde` on the same class as notebooks (docs/
     python benchmarks/throughput.py [--n 200] [--lessons value losses] [--seed 1] [--quick]
 
 The class: correct variants (the reference, the reference reformatted by `ast.unparse`, the
-karpathy-style closure engine of tests/fixtures/closure_engine on the reference's other modules),
-buggy ones (the single bugs of tests/test_suites_bugs.py), and a few broken ones (a syntax
-error, an empty folder). Ways, each `micrograder grade` run as a subprocess:
+closure engine of tests/fixtures/closure_engine on the reference's other modules, alice's
+karpathy-style example), buggy ones (the single bugs of tests/test_suites_bugs.py in the graded
+lessons), and a few broken ones (a syntax error, an empty folder).
+
+Ways, each `micrograder grade` run as a subprocess:
 (a) local `-j 2`; (b) a dask LocalCluster and a `dask scheduler` + two `dask worker` processes
 on 127.0.0.1 (`--dask-scheduler`); (c) the same class again, unchanged, from the cache of (a)
 (`--cache`); and (d) `nbgrader autograde` (generate_assignment from assignments/<lesson>/) with
@@ -31,10 +33,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the bug list is the tests' own
 
-from test_suites_bugs import BUGS  # noqa: E402
+from test_suites_bugs import BUGS, CLOSURE_BUGS  # noqa: E402
 
 from grader import paths  # noqa: E402
 
+KARPATHY_STYLE = paths.EXAMPLES / "alice" / "micrograd"
 CLOSURE_ENGINE = HERE.parent / "tests" / "fixtures" / "closure_engine" / "micrograd" / "engine.py"
 GRADER_CHECKOUT = Path(paths.__file__).resolve().parent.parent  # the grader imported here
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -45,10 +48,15 @@ GRADE = [sys.executable, "-m", "grader.cli", "grade"]
 # ---------------------------------------------------------------- the class
 
 
-def reference_copy(dest: Path) -> Path:
+def reference_copy(dest: Path, origin: Path = paths.REFERENCE_PACKAGE) -> Path:
     package = dest / "micrograd"
-    shutil.copytree(paths.REFERENCE_PACKAGE, package, ignore=SKIP)
+    shutil.copytree(origin, package, ignore=SKIP)
     return package
+
+
+def karpathy_style(dest: Path) -> None:
+    """alice's example: closures for backward, karpathy's micrograd style, every lesson."""
+    reference_copy(dest, KARPATHY_STYLE)
 
 
 def reformatted(dest: Path) -> None:
@@ -61,11 +69,14 @@ def closure_style(dest: Path) -> None:
     shutil.copyfile(CLOSURE_ENGINE, reference_copy(dest) / "engine.py")
 
 
-def with_bug(bug: tuple[str, str, str, str]) -> Callable[[Path], None]:
-    _, module, old, new = bug
+def with_bug(name: str) -> Callable[[Path], None]:
+    """One bug of tests/test_suites_bugs.py, in the reference or (a closure engine's own bugs)
+    in alice's package."""
+    _, module, old, new = BUGS[name]
+    origin = KARPATHY_STYLE if name in CLOSURE_BUGS else paths.REFERENCE_PACKAGE
 
     def make(dest: Path) -> None:
-        path = reference_copy(dest) / module
+        path = reference_copy(dest, origin) / module
         path.write_text(path.read_text().replace(old, new, 1))
 
     return make
@@ -81,18 +92,16 @@ def empty(dest: Path) -> None:
 
 
 def make_class(folder: Path, n: int, lessons: list[str]) -> dict[str, str]:
-    """`n` submissions in `folder`: about 60 % correct, 30 % buggy (bugs in the lessons graded
-    first), the rest broken (at least one). Returns {student id: kind}."""
-    correct = [reference_copy, reformatted, closure_style]
-    bugs = sorted(BUGS.items(), key=lambda item: item[1][0] not in lessons)
+    """`n` submissions in `folder`: about 60 % correct, 30 % buggy (each with one bug in a
+    graded lesson), the rest broken (at least one). Returns {student id: kind}."""
+    correct = [reference_copy, reformatted, closure_style, karpathy_style]
+    bugs = [name for name, bug in BUGS.items() if bug[0] in lessons] or list(BUGS)
     broken = [syntax_error, empty]
     n_broken = max(1, n // 20)
     n_buggy = (n - n_broken) // 3
     plan = [("broken", broken[i % 2]) for i in range(n_broken)]
-    plan += [
-        (f"bug: {bugs[i % len(bugs)][0]}", with_bug(bugs[i % len(bugs)][1])) for i in range(n_buggy)
-    ]
-    plan += [("correct", correct[i % 3]) for i in range(n - len(plan))]
+    plan += [(f"bug: {bugs[i % len(bugs)]}", with_bug(bugs[i % len(bugs)])) for i in range(n_buggy)]
+    plan += [("correct", correct[i % len(correct)]) for i in range(n - len(plan))]
     kinds = {}
     for number, (kind, make) in enumerate(plan):
         student = f"s{number:04d}"
