@@ -150,6 +150,17 @@ def test_a_buggy_zip_upload_loses_points_in_its_lesson_only(autograder_zip, tmp_
     assert failed and all(t["tags"] == ["losses"] for t in failed)
 
 
+def test_a_syntax_error_costs_its_lesson_and_is_named(autograder_zip, tmp_path):
+    root = unpack(autograder_zip, tmp_path / "ag")
+    submission_from_reference(
+        root / "submission", {"losses.py": [("def mse_loss(", "def mse_loss(:")]}
+    )
+    data = run_autograder(root)
+    assert lesson_points(data) == {"value": 30, "losses": 0}
+    assert data["score"] == 30
+    assert "losses.py" in data["output"] and "Losses: 0 / 10" in data["output"].splitlines()
+
+
 def test_notebooks_are_graded_like_a_package(autograder_zip, tmp_path):
     root = unpack(autograder_zip, tmp_path / "ag")
     write_all(root / "submission", lessons=LESSONS)
