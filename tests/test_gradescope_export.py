@@ -36,14 +36,23 @@ VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 MSE_BUG = {"losses.py": [("((p - t) ** 2 for", "((p - t) * 2 for")]}
 
 
-@pytest.fixture(scope="module")
-def autograder_zip(tmp_path_factory) -> Path:
-    dest = tmp_path_factory.mktemp("export") / "autograder.zip"
+def export(dest: Path) -> Path:
     args = ["export", "gradescope", str(dest), "--seed", str(COURSE_SEED)]
     result = CliRunner().invoke(main, args + [a for x in LESSONS for a in ("--lesson", x)])
     assert result.exit_code == 0, result.output
     assert f"course seed {COURSE_SEED}" in result.output
     return dest
+
+
+@pytest.fixture(scope="module")
+def autograder_zip(tmp_path_factory) -> Path:
+    return export(tmp_path_factory.mktemp("export") / "autograder.zip")
+
+
+def test_the_same_course_exports_the_same_bytes(autograder_zip, tmp_path):
+    """A regrade after re-uploading an unchanged export changes nothing, and staff can tell
+    two exports apart by their checksum."""
+    assert export(tmp_path / "again.zip").read_bytes() == autograder_zip.read_bytes()
 
 
 def unpack(zip_path: Path, root: Path) -> Path:

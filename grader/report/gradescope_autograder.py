@@ -14,6 +14,7 @@ The zip holds:
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import stat
@@ -34,7 +35,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 SCRIPTS = {"setup.sh": "gradescope_setup.sh", "run_autograder": "gradescope_run_autograder"}
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "grader")  # what `pip wheel` needs
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
-FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # the same course exports the same bytes
+FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # the same course and seed export the same bytes
+SOURCE_DATE_EPOCH = 946684800  # FIXED_TIME for the wheel's own entries
 
 
 class ExportError(Exception):
@@ -82,7 +84,8 @@ def build_wheel(tmp: Path) -> Path:
         else:
             shutil.copy2(origin, source / name)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)]
-    done = subprocess.run(command, capture_output=True, text=True)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(SOURCE_DATE_EPOCH)}  # no build time inside
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     wheels = sorted(out.glob("micrograder-*.whl")) if done.returncode == 0 else []
     if len(wheels) != 1:
         tail = " ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
