@@ -220,5 +220,41 @@ def export_nbgrader(results, to, course, lessons):
     click.echo(line)
 
 
+@export.command("gradescope")
+@click.argument("autograder_zip", type=click.Path(dir_okay=False, path_type=pathlib.Path))
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="The course seed; each student's seed is derived from it and their Gradescope id, "
+    "so a regrade gives the same score [default: random, fixed in the zip].",
+)
+@click.option(
+    "--lesson",
+    "lessons",
+    multiple=True,
+    metavar="NAME",
+    help="Grade only this lesson (repeatable) [default: all].",
+)
+@click.option(
+    "--require-sandbox",
+    is_flag=True,
+    help="Give no grade when the bubblewrap sandbox cannot run in Gradescope's container.",
+)
+def export_gradescope(autograder_zip, seed, lessons, require_sandbox):
+    """Write AUTOGRADER_ZIP, the zip Gradescope's autograder upload takes: setup.sh,
+    run_autograder, micrograder's wheel and the course (docs/gradescope.md)."""
+    from grader.grading.commands import select_lessons
+    from grader.report import gradescope_autograder as gsa
+
+    try:
+        line = gsa.export_autograder(
+            autograder_zip, list(select_lessons(lessons)), seed, require_sandbox
+        )
+    except gsa.ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(line)
+
+
 if __name__ == "__main__":  # python -m grader.cli (a course copy run with its own PYTHONPATH)
     main()
