@@ -6,6 +6,7 @@
   student_template/notebooks/<NN>_<lesson>.ipynb   the nbgrader release (student) notebook
   student_template/tests/test_<NN>_<lesson>.py     the lesson's public self-check, copied
   student_template/tests/conftest.py, pytest.ini, README.md, save_notebook.py
+  student_template/tests/words.py          the grader's words (grader/sandbox/inside/words.py)
   assignments/<lesson>/<lesson>.ipynb      the nbgrader source notebook (with solutions)
 Everything is a pure function of the inputs (sorted keys, fixed cell ids, no timestamps), so
 building twice gives the same bytes."""
@@ -24,6 +25,8 @@ from grader.lessons import Course, Lesson, LessonError, read_course
 from grader.paths import ROOT
 
 STUDENT_FILES = Path(__file__).with_name("student")
+# The checks' words, copied whole: the public tests word their failures as the grader does.
+WORDS = Path(__file__).parents[1] / "sandbox" / "inside" / "words.py"
 TEMPLATE = "student_template"
 # Made by running things (pytest, Jupyter); never owned, never compared.
 SCRATCH = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
@@ -113,7 +116,8 @@ def lesson_files(course: Course, lesson: Lesson, texts: dict[str, str]) -> dict[
 
 
 def student_harness(course: Course) -> dict[str, bytes]:
-    """The student's self-check harness (conftest, pytest.ini), save_notebook.py and README."""
+    """The student's self-check harness (conftest, pytest.ini, the words), save_notebook.py
+    and README."""
     out = {
         f"{TEMPLATE}/{folder}{name}": _read(STUDENT_FILES / name).encode("utf-8")
         for folder, name in (
@@ -122,6 +126,7 @@ def student_harness(course: Course) -> dict[str, bytes]:
             ("", "save_notebook.py"),
         )
     }
+    out[f"{TEMPLATE}/tests/{WORDS.name}"] = _read(WORDS).encode("utf-8")
     readme = jinja2.Template(
         _read(STUDENT_FILES / "README.md.j2"),
         undefined=jinja2.StrictUndefined,
