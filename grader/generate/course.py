@@ -25,6 +25,9 @@ from grader.lessons import Course, Lesson, LessonError, read_course
 from grader.paths import ROOT
 
 STUDENT_FILES = Path(__file__).with_name("student")
+# How a student moves code between notebook and package: one text for the template README and
+# the lesson notebooks (`{{ workflow }}`); README.md's "Students" quotes it.
+WORKFLOW = STUDENT_FILES / "workflow.md"
 # The checks' words, copied whole: the public tests word their failures as the grader does.
 WORDS = Path(__file__).parents[1] / "sandbox" / "inside" / "words.py"
 TEMPLATE = "student_template"
@@ -104,6 +107,7 @@ def lesson_files(course: Course, lesson: Lesson, texts: dict[str, str]) -> dict[
         "lessons": course.lessons,
         "parts": lesson.parts,
         "points": nbmod.public_test_points(lesson, tests),
+        "workflow": _read(WORKFLOW).rstrip("\n"),
     }
     specs = nbmod.parse_cells(nbmod.render_template(lesson, context), template_path)
     source = nbmod.source_notebook(lesson, specs, modules, test_imports, tests, template_path)
@@ -132,7 +136,10 @@ def student_harness(course: Course) -> dict[str, bytes]:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    out[f"{TEMPLATE}/README.md"] = readme.render(lessons=course.lessons).encode("utf-8")
+    workflow = _read(WORKFLOW).rstrip("\n")
+    out[f"{TEMPLATE}/README.md"] = readme.render(lessons=course.lessons, workflow=workflow).encode(
+        "utf-8"
+    )
     return out
 
 

@@ -164,17 +164,17 @@ def into_notebook(notebook_path: Path) -> list:
 
 
 def main(argv):
-    parser = argparse.ArgumentParser(
+    command_line = argparse.ArgumentParser(
         prog="python save_notebook.py",
         description="Notebook cells -> micrograd/<module>.py, or back with --into-notebook.",
     )
-    parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
-    parser.add_argument(
+    command_line.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
+    command_line.add_argument(
         "--into-notebook",
         action="store_true",
         help="bring micrograd/<module>.py into the notebook's cells instead",
     )
-    args = parser.parse_args(argv)
+    args = command_line.parse_args(argv)
     for path in args.notebooks:
         for line in (into_notebook if args.into_notebook else save)(path):
             print(line)
