@@ -169,7 +169,8 @@ def test_no_hidden_suite_text_in_the_template():
 
 
 def test_template_python_needs_only_the_stdlib_and_pytest():
-    allowed = set(sys.stdlib_module_names) | {"pytest", "micrograd"}
+    # words: the template's own tests/words.py (the checks' words, copied by generate)
+    allowed = set(sys.stdlib_module_names) | {"pytest", "micrograd", "words"}
     for path in STUDENT_TEMPLATE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
@@ -179,6 +180,39 @@ def test_template_python_needs_only_the_stdlib_and_pytest():
             else:
                 continue
             assert {n.split(".")[0] for n in names} <= allowed, f"{path}: imports {names}"
+
+
+def test_the_template_words_are_the_graders_words():
+    """tests/words.py is a byte copy of the module the hidden suites and the feedback word
+    their verdicts with (no second copy of the logic), and its public API is what the public
+    tests use."""
+    copy = STUDENT_TEMPLATE / "tests" / "words.py"
+    assert copy.read_bytes() == (ROOT / "grader/sandbox/inside/words.py").read_bytes()
+    names = {
+        alias.name
+        for path in (STUDENT_TEMPLATE / "tests").glob("test_*.py")
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.ImportFrom) and node.module == "words"
+        for alias in node.names
+    }
+    assert {"expect_close", "expect_grads", "build_graph"} <= names
+
+
+def test_the_notebook_package_workflow_is_told_the_same_way_everywhere():
+    """README.md ("Students"), the template README and lesson 1's notebook carry the same
+    paragraph on moving code between notebook and package, both commands included."""
+    workflow = (ROOT / "grader/generate/student/workflow.md").read_text(encoding="utf-8").strip()
+    assert "python save_notebook.py --into-notebook notebooks/" in workflow
+    first = min(LESSONS, key=lambda lesson: lesson.order)
+    notebook = nbformat.read(STUDENT_TEMPLATE / "notebooks" / first.notebook_name, 4)
+    texts = {
+        "README.md": (ROOT / "README.md").read_text(encoding="utf-8"),
+        "template README": (STUDENT_TEMPLATE / "README.md").read_text(encoding="utf-8"),
+        "lesson 1": "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown"),
+    }
+    for where, text in texts.items():
+        assert workflow in text, where
+        assert "copy your code into the package file" not in text, where
 
 
 def test_student_pytest_ini_puts_the_package_on_the_path():

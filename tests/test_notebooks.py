@@ -16,6 +16,9 @@ from grader.paths import ASSIGNMENTS, SOLUTIONS, STUDENT_TEMPLATE
 
 LESSONS = load_lessons()
 pytestmark = pytest.mark.slow
+# A source notebook runs with the reference as its package and, as a student notebook finds it
+# in ../tests, the self-check's words module (student_template/tests/words.py).
+SOURCE_PATH = os.pathsep.join([str(SOLUTIONS), str(STUDENT_TEMPLATE / "tests")])
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +31,7 @@ def kernel(tmp_path_factory):
 
 @pytest.fixture
 def reference_on_path(monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(SOLUTIONS))  # the kernel inherits the environment
+    monkeypatch.setenv("PYTHONPATH", SOURCE_PATH)  # the kernel inherits the environment
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's inline backend records the plots
 
 
@@ -70,7 +73,7 @@ def nbgrader_validate(paths, *flags, pythonpath=None):
 
 def test_nbgrader_validate_accepts_the_source_notebooks(kernel):
     paths = [ASSIGNMENTS / lesson.id / f"{lesson.id}.ipynb" for lesson in LESSONS]
-    output = nbgrader_validate(paths, pythonpath=SOLUTIONS)
+    output = nbgrader_validate(paths, pythonpath=SOURCE_PATH)
     assert output.count("Success! Your notebook passes all the tests.") == len(paths), output[
         -4000:
     ]

@@ -2,17 +2,29 @@
 every test (each on a stub of its lesson), and the run ends with the per-lesson table. The
 template is run from a copy outside the repository, as a student would."""
 
+import ast
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
+from types import SimpleNamespace
 
 import pytest
+from sandbox_helpers import submission_from_reference
 
 from grader.generate.notebook import public_tests
 from grader.lessons import load_lessons
-from grader.paths import REFERENCE_PACKAGE, STUDENT_TEMPLATE
+from grader.paths import ASSIGNMENTS, REFERENCE_PACKAGE, STUDENT_TEMPLATE
+from grader.report.figures.graph import graph_text
+from grader.sandbox.inside.specs import build_graph
+from grader.suites.checks import CheckFailed
+
+with warnings.catch_warnings():  # the hidden suite's markers are registered by its own runner
+    warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+    from grader.suites.test_value import assert_gradients
 
 LESSONS = load_lessons()
 N_TESTS = sum(
@@ -172,3 +184,82 @@ def test_an_untouched_template_prints_one_line_per_failure(tmp_path):
     assert all(line.endswith(")") and "NotImplementedError (micrograd/" in line for line in failed)
     verbose = run_selfcheck(tmp_path / "v", STUDENT_TEMPLATE / "micrograd", "-v")[0]
     assert "raise NotImplementedError" in verbose.stdout  # details on request
+
+
+# --- the grader's words in the self-check -----------------------------------------------------
+
+TANH_BUG = {"engine.py": [("_local_grads=(1 - t * t,)", "_local_grads=(1 + t * t,)")]}
+
+
+def engine_of(package, alias):
+    """package/engine.py imported under `alias` (it imports only the standard library)."""
+    spec = importlib.util.spec_from_file_location(alias, package / "engine.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class InProcessStudent:
+    """What a sandboxed worker answers to "value.graph" (ops_value.graph), computed here with a
+    given engine: the hidden check then words its verdict as it would for that engine."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def call(self, request, nodes, backward=True):
+        assert request == "value.graph"
+        built = build_graph(nodes, self.engine.Value)
+        if backward:
+            built[-1].backward()
+        return {"data": [v.data for v in built], "grad": [v.grad for v in built]}
+
+
+def public_graph(test_name, variable):
+    """The graph spec a public test of lesson 2 writes as `variable = [...]`."""
+    tree = ast.parse((ASSIGNMENTS / "value" / "test_value.py").read_text(encoding="utf-8"))
+    test = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == test_name)
+    assignment = next(
+        n
+        for n in ast.walk(test)
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == variable
+    )
+    return ast.literal_eval(assignment.value)
+
+
+def test_a_wrong_gradient_reads_as_the_hidden_check_words_it_with_the_graph(tmp_path):
+    """A tanh with a wrong derivative: the self-check prints the hidden check's own sentence
+    for the same graph ("...; j.backward(): a.grad: expected -0.25, got -0.75") and the graph as
+    text with that node marked, as the feedback's graph_text draws it."""
+    package = submission_from_reference(tmp_path / "sub", TANH_BUG)
+    proc, outcomes = run_selfcheck(tmp_path, package)
+    failed = {t.split("::")[-1] for t, o in outcomes.items() if o != "passed" and "_02_value" in t}
+    assert failed == {"test_tanh_neuron"}, failed
+
+    nodes = public_graph("test_tanh_neuron", "neuron")
+    student = InProcessStudent(engine_of(package, "engine_with_the_tanh_bug"))
+    reference = SimpleNamespace(engine=engine_of(REFERENCE_PACKAGE, "engine_reference_copy"))
+    with pytest.raises(CheckFailed) as hidden:
+        assert_gradients(student, reference, nodes)
+    sentence = str(hidden.value)
+    assert sentence.endswith("j.backward(): a.grad: expected -0.25, got -0.75"), sentence
+    assert f"    failed test_tanh_neuron: {sentence}\n" in proc.stdout, proc.stdout
+
+    expected = InProcessStudent(reference.engine).call("value.graph", nodes)["grad"]
+    got = student.call("value.graph", nodes)["grad"]
+    drawn = graph_text(nodes, expected=expected, got=got, highlight=0)
+    assert "a = Value(2.0) | grad expected -0.25, got -0.75   <-- wrong" in drawn
+    indented = "\n".join(f"        {line}" for line in drawn.splitlines())
+    assert indented in proc.stdout, proc.stdout
+
+
+def test_a_wrong_number_reads_as_the_grader_words_it(tmp_path):
+    """A non-gradient check of another lesson (SGD's step) uses the grader's sentence too,
+    numbers formatted by the same fmt."""
+    package = submission_from_reference(
+        tmp_path / "sub",
+        {"optim.py": [("p.data -= self.lr * p.grad", "p.data += self.lr * p.grad")]},
+    )
+    proc, outcomes = run_selfcheck(tmp_path, package)
+    assert "failed test_sgd_step: SGD, after one step: p.data: expected 0.95, got 1.05" in (
+        proc.stdout
+    ), proc.stdout

@@ -7,6 +7,8 @@ checks (other sizes, activations and weights).
 import math
 import random
 
+from words import expect_close
+
 from micrograd.nn import MLP, Layer, Neuron
 
 
@@ -17,7 +19,7 @@ def test_neuron_with_the_worked_example_weights():
     assert len(neuron.w) == 2 and neuron.b.data == 0.0
     neuron.w[0].data, neuron.w[1].data, neuron.b.data = -0.5, 0.1, 1.5813735870195432
     out = neuron([2.0, 3.0])
-    assert math.isclose(out.data, 1 / math.sqrt(2), rel_tol=1e-9)
+    expect_close(out.data, 1 / math.sqrt(2), "neuron([2.0, 3.0]).data")
     assert neuron.parameters() == neuron.w + [neuron.b]
 
 
@@ -26,7 +28,7 @@ def test_linear_neuron_and_layer_shapes():
     Layer(3, 1) gives a single Value."""
     neuron = Neuron(2, activation="linear")
     neuron.w[0].data, neuron.w[1].data, neuron.b.data = 1.5, -2.0, 0.25
-    assert math.isclose(neuron([2.0, 1.0]).data, 1.5 * 2.0 - 2.0 * 1.0 + 0.25)
+    expect_close(neuron([2.0, 1.0]).data, 1.5 * 2.0 - 2.0 * 1.0 + 0.25, "neuron([2.0, 1.0]).data")
     layer = Layer(3, 4)
     outs = layer([1.0, 2.0, 3.0])
     assert len(outs) == 4 and len(layer.parameters()) == 16

@@ -6,6 +6,7 @@
   student_template/notebooks/<NN>_<lesson>.ipynb   the nbgrader release (student) notebook
   student_template/tests/test_<NN>_<lesson>.py     the lesson's public self-check, copied
   student_template/tests/conftest.py, pytest.ini, README.md, save_notebook.py
+  student_template/tests/words.py          the grader's words (grader/sandbox/inside/words.py)
   assignments/<lesson>/<lesson>.ipynb      the nbgrader source notebook (with solutions)
 Everything is a pure function of the inputs (sorted keys, fixed cell ids, no timestamps), so
 building twice gives the same bytes."""
@@ -24,6 +25,11 @@ from grader.lessons import Course, Lesson, LessonError, read_course
 from grader.paths import ROOT
 
 STUDENT_FILES = Path(__file__).with_name("student")
+# How a student moves code between notebook and package: one text for the template README and
+# the lesson notebooks (`{{ workflow }}`); README.md's "Students" quotes it.
+WORKFLOW = STUDENT_FILES / "workflow.md"
+# The checks' words, copied whole: the public tests word their failures as the grader does.
+WORDS = Path(__file__).parents[1] / "sandbox" / "inside" / "words.py"
 TEMPLATE = "student_template"
 # Made by running things (pytest, Jupyter); never owned, never compared.
 SCRATCH = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
@@ -101,6 +107,7 @@ def lesson_files(course: Course, lesson: Lesson, texts: dict[str, str]) -> dict[
         "lessons": course.lessons,
         "parts": lesson.parts,
         "points": nbmod.public_test_points(lesson, tests),
+        "workflow": _read(WORKFLOW).rstrip("\n"),
     }
     specs = nbmod.parse_cells(nbmod.render_template(lesson, context), template_path)
     source = nbmod.source_notebook(lesson, specs, modules, test_imports, tests, template_path)
@@ -113,7 +120,8 @@ def lesson_files(course: Course, lesson: Lesson, texts: dict[str, str]) -> dict[
 
 
 def student_harness(course: Course) -> dict[str, bytes]:
-    """The student's self-check harness (conftest, pytest.ini), save_notebook.py and README."""
+    """The student's self-check harness (conftest, pytest.ini, the words), save_notebook.py
+    and README."""
     out = {
         f"{TEMPLATE}/{folder}{name}": _read(STUDENT_FILES / name).encode("utf-8")
         for folder, name in (
@@ -122,12 +130,16 @@ def student_harness(course: Course) -> dict[str, bytes]:
             ("", "save_notebook.py"),
         )
     }
+    out[f"{TEMPLATE}/tests/{WORDS.name}"] = _read(WORDS).encode("utf-8")
     readme = jinja2.Template(
         _read(STUDENT_FILES / "README.md.j2"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    out[f"{TEMPLATE}/README.md"] = readme.render(lessons=course.lessons).encode("utf-8")
+    workflow = _read(WORKFLOW).rstrip("\n")
+    out[f"{TEMPLATE}/README.md"] = readme.render(lessons=course.lessons, workflow=workflow).encode(
+        "utf-8"
+    )
     return out
 
 

@@ -44,10 +44,12 @@ TEMPLATE_NAME = "notebook.j2"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 SETUP_SOURCE = """\
 # Run this cell first. The notebook lives in notebooks/, the `micrograd` package one folder up:
-# this makes the lessons you already finished importable.
+# this makes the lessons you already finished importable, and the self-check's words
+# (tests/words.py: "expected ..., got ...", as the grader says it) too.
 import sys
 
 sys.path.insert(0, "..")
+sys.path.insert(1, "../tests")
 # The module cells below are the files of the micrograd package, so their relative imports
 # (`from .engine import Value`) mean the package's modules.
 __package__ = "micrograd"

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from grader.generate.errors import GenerateError
 
+# One rule for where a part starts, shared with the student's save_notebook.py, which cuts a
+# package module back into the notebook's cells.
+from grader.generate.student.save_notebook import definition_start
+
 HEADER = "header"
 
 
@@ -20,14 +24,6 @@ HEADER = "header"
 class Part:
     name: str
     text: str
-
-
-def _start_line(node: ast.stmt, lines: list[str]) -> int:
-    """0-based first line of a definition: its first decorator, or the comments right above."""
-    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
-    while start > 0 and lines[start - 1].lstrip().startswith("#"):
-        start -= 1
-    return start
 
 
 def split_module(text: str, where: str) -> list[Part]:
@@ -39,7 +35,7 @@ def split_module(text: str, where: str) -> list[Part]:
     starts = [(HEADER, 0)]
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            starts.append((node.name, _start_line(node, lines)))
+            starts.append((node.name, definition_start(node, lines)))
     if len(starts) > 1 and starts[1][1] == 0:
         starts.pop(0)  # no header at all: the module opens with a definition
     names = [name for name, _ in starts]

@@ -13,7 +13,16 @@ it) — and the runner words a restricted verdict from those parts alone.
 
 from __future__ import annotations
 
-import math
+# The words themselves (numbers, "expected X, got Y") live in words.py, which the student's
+# self-check shares; re-exported here for the suites.
+from grader.sandbox.inside.words import (  # noqa: F401
+    describe,
+    expected_got,
+    fmt,
+    is_close,
+    not_a_number,
+    relation,
+)
 
 
 class CheckFailed(AssertionError):
@@ -41,63 +50,12 @@ class CheckFailed(AssertionError):
         return f"{text}; your value {self.relation}" if self.relation else text
 
 
-def relation(got, expected: float) -> str:
-    """How an (untrusted) answer relates to the expected number, in a few coarse words: the
-    only thing a restricted check may say about the student's value."""
-    if type(got) not in (int, float):
-        return "is not a number"
-    got = float(got)
-    if not math.isfinite(got):
-        return "is not a finite number"
-    if expected != 0 and got != 0 and (got > 0) != (expected > 0):
-        return "has the wrong sign"
-    if abs(got - expected) > 0.1 * max(abs(expected), 1e-12):
-        return "is off by more than 10 %"
-    return "is close but not within the tolerance"
-
-
-def describe(x) -> str:
-    """A short, safe description of an untrusted reply value."""
-    if isinstance(x, dict) and set(x) == {"__unserializable__"}:
-        return f"an object of type {str(x['__unserializable__'])[:60]}"
-    if type(x) is bool:
-        return f"a bool ({x})"
-    if type(x) is str:
-        return f"the string {x[:60]!r}"
-    if type(x) is list:
-        return f"a list of {len(x)} items"
-    if type(x) is dict:
-        return "a dict"
-    if x is None:
-        return "None"
-    return fmt(x)
-
-
-def fmt(x) -> str:
-    if type(x) is float:
-        return repr(x) if not math.isfinite(x) else f"{x + 0.0:.10g}"  # + 0.0: no "-0"
-    if type(x) is int:
-        return str(x) if abs(x) < 10**15 else "a huge int"
-    return describe(x)
-
-
 def as_float(x, what: str) -> float:
     """x as a float if it is a finite int or float (exact types), else CheckFailed."""
-    if type(x) not in (int, float):
-        raise CheckFailed(
-            f"{what}: expected a number, got {describe(x)}", what=what, relation="is not a number"
-        )
-    try:
-        value = float(x)
-    except OverflowError:
-        value = math.inf
-    if not math.isfinite(value):
-        raise CheckFailed(
-            f"{what}: expected a finite number, got {fmt(x)}",
-            what=what,
-            relation="is not a finite number",
-        )
-    return value
+    problem = not_a_number(x, what)
+    if problem:
+        raise CheckFailed(problem, what=what, relation=relation(x, 0.0))
+    return float(x)
 
 
 def as_list(xs, n: int | None, what: str) -> list:
@@ -126,17 +84,12 @@ def as_int(x, what: str) -> int:
     return x
 
 
-def is_close(got: float, expected: float, rel: float = 1e-6) -> bool:
-    """|got - expected| <= rel * max(1, |expected|): absolute near 0, relative for big values."""
-    return abs(got - expected) <= rel * max(1.0, abs(expected))
-
-
 def assert_close(got, expected: float, what: str, rel: float = 1e-6) -> float:
     """Validate `got` and compare it with `expected`; returns the validated float."""
     value = as_float(got, what)
     if not is_close(value, expected, rel):
         raise CheckFailed(
-            f"{what}: expected {fmt(float(expected))}, got {fmt(value)}",
+            expected_got(what, expected, value),
             what=what,
             expected=float(expected),
             relation=relation(value, expected),

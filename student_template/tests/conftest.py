@@ -8,6 +8,10 @@ other, hidden checks on random inputs.
 Short by default: failures are the one-line list below the table. `python -m pytest -v` (or
 `--tb=short`, `--tb=long`, `-r...`) shows pytest's usual details.
 
+A failed comparison (tests/words.py's `Mismatch`) reads as the grader's own verdict
+("a.grad: expected 0.25, got 0.5"), shown whole, with a computation graph as text under it for
+a gradient.
+
 A lesson whose module does not import (a syntax error in engine.py, say) fails its own tests
 with that reason, and the lessons that import it; the other lessons still run."""
 
@@ -24,6 +28,7 @@ MESSAGE_CHARS = 110  # a failure stays on one line; -v shows all of it
 _lesson_of = {}  # test id -> lesson name
 _outcome = {}  # test id -> "passed" / "failed" / "skipped"
 _why = {}  # test id -> one line: why it failed
+_details = {}  # test id -> lines shown under that line (a gradient's graph as text)
 _uncollected = {}  # test file pytest could not collect at all -> why
 _root = []  # the course folder (pytest's rootdir): paths are shown relative to it
 
@@ -127,6 +132,17 @@ def pytest_collectreport(report):
         _uncollected[report.nodeid or "tests"] = crash_message(report)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A `Mismatch` (tests/words.py) keeps its sentence whole, and its details for the table."""
+    outcome = yield
+    error = call.excinfo.value if call.excinfo else None
+    sentence = getattr(error, "sentence", None)
+    if outcome.get_result().failed and isinstance(sentence, str):
+        _why.setdefault(item.nodeid, sentence)
+        _details.setdefault(item.nodeid, str(getattr(error, "details", "") or ""))
+
+
 def pytest_runtest_logreport(report):
     if report.failed:
         _outcome[report.nodeid] = "failed"
@@ -154,11 +170,13 @@ def crash_message(report):
 
 def pytest_terminal_summary(terminalreporter):
     passed, total, failures = defaultdict(int), defaultdict(int), defaultdict(dict)
+    details = {}
     for nodeid, lesson in _lesson_of.items():
         total[lesson] += 1
         passed[lesson] += _outcome.get(nodeid) == "passed"
         if _outcome.get(nodeid) == "failed":
             failures[lesson][nodeid.split("::")[-1]] = _why.get(nodeid, "failed")
+            details[nodeid.split("::")[-1]] = _details.get(nodeid, "")
     width = max(len("lesson"), *(len(lesson) for lesson in total))
     write = terminalreporter.write_line
     terminalreporter.section("micrograd self-check")
@@ -166,7 +184,7 @@ def pytest_terminal_summary(terminalreporter):
     for lesson in total:  # collection order = lesson order
         mark = "  done" if passed[lesson] == total[lesson] else ""
         write(f"{lesson:<{width}}  {passed[lesson]:>6}  {total[lesson]:>2}{mark}")
-        for line in failure_lines(failures[lesson]):
+        for line in failure_lines(failures[lesson], details):
             write(f"    {line}")
     write(f"{'total':<{width}}  {sum(passed.values()):>6}  {sum(total.values()):>2}")
     for nodeid, why in _uncollected.items():
@@ -177,13 +195,18 @@ def pytest_terminal_summary(terminalreporter):
         write(warning)
 
 
-def failure_lines(failed):
+def failure_lines(failed, details):
     """{test: why} as lines: one per test, or one for all when they share the reason (a module
-    that does not import fails every test of the lessons that import it)."""
+    that does not import fails every test of the lessons that import it). A test's details
+    (a graph as text) follow its line, indented."""
     reasons = set(failed.values())
     if len(failed) > 1 and len(reasons) == 1:
         return [f"all {len(failed)} failed: {reasons.pop()}"]
-    return [f"failed {test}: {why}" for test, why in failed.items()]
+    lines = []
+    for test, why in failed.items():
+        lines.append(f"failed {test}: {why}")
+        lines += [f"    {line}" for line in details.get(test, "").splitlines()]
+    return lines
 
 
 def non_standard_imports(package):
@@ -201,8 +224,8 @@ def non_standard_imports(package):
         except (SyntaxError, ValueError, OSError):
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
+            if type(node) is ast.Import:
+                modules = [imported.name for imported in node.names]
             elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
                 modules = [node.module]
             else:

@@ -6,6 +6,8 @@ grader also runs hidden checks on random inputs.
 
 import math
 
+from words import expect_close
+
 from micrograd.engine import Value
 from micrograd.losses import binary_cross_entropy, hinge_loss, l2_regularization, mse_loss
 
@@ -15,8 +17,9 @@ def test_mse_by_hand():
     preds = [Value(1.0), Value(2.0)]
     loss = mse_loss(preds, [0.0, 4.0])
     loss.backward()
-    assert math.isclose(loss.data, 2.5)
-    assert math.isclose(preds[0].grad, 1.0) and math.isclose(preds[1].grad, -2.0)
+    expect_close(loss.data, 2.5, "mse_loss([1, 2], [0, 4]).data")
+    expect_close(preds[0].grad, 1.0, "mse_loss([1, 2], [0, 4]).backward(): preds[0].grad")
+    expect_close(preds[1].grad, -2.0, "mse_loss([1, 2], [0, 4]).backward(): preds[1].grad")
 
 
 def test_hinge_by_hand():
@@ -25,9 +28,9 @@ def test_hinge_by_hand():
     scores = [Value(2.0), Value(-0.5), Value(0.5)]
     loss = hinge_loss(scores, [1, 1, -1])
     loss.backward()
-    assert math.isclose(loss.data, 1.0)
-    for got, expected in zip([s.grad for s in scores], [0.0, -1 / 3, 1 / 3]):
-        assert math.isclose(got, expected, abs_tol=1e-12)
+    expect_close(loss.data, 1.0, "hinge_loss([2, -0.5, 0.5], [1, 1, -1]).data")
+    for i, expected in enumerate([0.0, -1 / 3, 1 / 3]):
+        expect_close(scores[i].grad, expected, f"hinge_loss(...).backward(): scores[{i}].grad")
 
 
 def test_l2_by_hand():
@@ -35,8 +38,9 @@ def test_l2_by_hand():
     params = [Value(1.0), Value(-2.0)]
     loss = l2_regularization(params, 0.1)
     loss.backward()
-    assert math.isclose(loss.data, 0.5)
-    assert math.isclose(params[0].grad, 0.2) and math.isclose(params[1].grad, -0.4)
+    expect_close(loss.data, 0.5, "l2_regularization([1, -2], 0.1).data")
+    expect_close(params[0].grad, 0.2, "l2_regularization(...).backward(): params[0].grad")
+    expect_close(params[1].grad, -0.4, "l2_regularization(...).backward(): params[1].grad")
 
 
 def test_binary_cross_entropy_by_hand():
@@ -45,6 +49,7 @@ def test_binary_cross_entropy_by_hand():
     probs = [Value(0.9), Value(0.2)]
     loss = binary_cross_entropy(probs, [1, 0])
     loss.backward()
-    assert math.isclose(loss.data, -(math.log(0.9) + math.log(0.8)) / 2, rel_tol=1e-9)
-    assert math.isclose(probs[0].grad, -1 / 1.8, rel_tol=1e-9)
-    assert math.isclose(probs[1].grad, 1 / 1.6, rel_tol=1e-9)
+    bce = "binary_cross_entropy([0.9, 0.2], [1, 0])"
+    expect_close(loss.data, -(math.log(0.9) + math.log(0.8)) / 2, f"{bce}.data")
+    expect_close(probs[0].grad, -1 / 1.8, f"{bce}.backward(): probs[0].grad")
+    expect_close(probs[1].grad, 1 / 1.6, f"{bce}.backward(): probs[1].grad")

@@ -7,6 +7,8 @@ Public self-check: one parameter, gradients chosen so every step is easy to foll
 import math
 from types import SimpleNamespace
 
+from words import expect_close
+
 from micrograd.optim import (
     SGD,
     Adam,
@@ -23,7 +25,7 @@ def test_sgd_step():
     """p = 1, g = 0.5, lr = 0.1: p ← 1 − 0.1 · 0.5 = 0.95."""
     p = SimpleNamespace(data=1.0, grad=0.5)
     SGD([p], lr=0.1).step()
-    assert math.isclose(p.data, 0.95)
+    expect_close(p.data, 0.95, "SGD, after one step: p.data")
 
 
 def test_momentum_two_steps():
@@ -31,9 +33,9 @@ def test_momentum_two_steps():
     p = SimpleNamespace(data=1.0, grad=1.0)
     opt = Momentum([p], lr=0.1, beta=0.9)
     opt.step()
-    assert math.isclose(p.data, 0.9)
+    expect_close(p.data, 0.9, "Momentum, after step 1: p.data")
     opt.step()
-    assert math.isclose(p.data, 0.71)
+    expect_close(p.data, 0.71, "Momentum, after step 2: p.data")
 
 
 def test_adam_two_steps():
@@ -42,9 +44,9 @@ def test_adam_two_steps():
     p = SimpleNamespace(data=1.0, grad=0.5)
     opt = Adam([p], lr=0.01)
     opt.step()
-    assert math.isclose(p.data, 0.99, rel_tol=1e-7)
+    expect_close(p.data, 0.99, "Adam, after step 1: p.data")
     opt.step()
-    assert math.isclose(p.data, 0.98, rel_tol=1e-7)
+    expect_close(p.data, 0.98, "Adam, after step 2: p.data")
 
 
 def test_schedulers():
@@ -61,16 +63,16 @@ def test_schedulers():
     opt = SGD([], lr=0.1)
     exponential = ExponentialLR(opt, gamma=0.5)
     exponential.step()
-    assert math.isclose(opt.lr, 0.05)
+    expect_close(opt.lr, 0.05, "ExponentialLR(gamma=0.5), epoch 1: lr")
     exponential.step()
-    assert math.isclose(opt.lr, 0.025)
+    expect_close(opt.lr, 0.025, "ExponentialLR(gamma=0.5), epoch 2: lr")
 
     opt = SGD([], lr=0.1)
     cosine = CosineAnnealingLR(opt, T_max=4)
     cosine.step()
-    assert math.isclose(opt.lr, 0.1 * (1 + math.cos(math.pi / 4)) / 2)
+    expect_close(opt.lr, 0.1 * (1 + math.cos(math.pi / 4)) / 2, "CosineAnnealingLR, epoch 1: lr")
     cosine.step()
-    assert math.isclose(opt.lr, 0.05)
+    expect_close(opt.lr, 0.05, "CosineAnnealingLR, epoch 2: lr")
     cosine.step()
     cosine.step()
     assert abs(opt.lr) < 1e-12
@@ -80,10 +82,9 @@ def test_clipping():
     """Gradients 3 and 4 have norm 5: clip_grad_norm(…, 1) returns 5 and scales them to 0.6, 0.8.
     clip_grad_value(…, 1) clamps 3, −4, 0.5 to 1, −1, 0.5."""
     params = [SimpleNamespace(data=0.0, grad=3.0), SimpleNamespace(data=0.0, grad=4.0)]
-    assert math.isclose(clip_grad_norm(params, 1.0), 5.0, rel_tol=1e-4)
-    assert math.isclose(params[0].grad, 0.6, rel_tol=1e-5) and math.isclose(
-        params[1].grad, 0.8, rel_tol=1e-5
-    )
+    expect_close(clip_grad_norm(params, 1.0), 5.0, "clip_grad_norm([3, 4], 1.0)", rel=1e-4)
+    expect_close(params[0].grad, 0.6, "clip_grad_norm([3, 4], 1.0): grad 0", rel=1e-5)
+    expect_close(params[1].grad, 0.8, "clip_grad_norm([3, 4], 1.0): grad 1", rel=1e-5)
     params = [SimpleNamespace(data=0.0, grad=g) for g in (3.0, -4.0, 0.5)]
     clip_grad_value(params, 1.0)
     assert [p.grad for p in params] == [1.0, -1.0, 0.5]

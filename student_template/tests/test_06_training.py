@@ -8,6 +8,8 @@ import math
 import random
 from types import SimpleNamespace
 
+from words import expect_close
+
 from micrograd.data import batches, make_moons, train_val_split
 from micrograd.nn import MLP
 from micrograd.optim import Adam
@@ -48,7 +50,8 @@ def test_accuracy():
     def model(x):
         return SimpleNamespace(data=x[0])
 
-    assert math.isclose(accuracy(model, [[1.0], [-1.0], [2.0], [-3.0]], [1, 1, 1, -1]), 0.75)
+    got = accuracy(model, [[1.0], [-1.0], [2.0], [-3.0]], [1, 1, 1, -1])
+    expect_close(got, 0.75, "accuracy(scores 1, -1, 2, -3; labels 1, 1, 1, -1)")
 
 
 def test_training_learns_the_moons():

@@ -12,23 +12,26 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
-from grader.report.figures.svgdoc import SVG_NS, finish_svg, short
-from grader.sandbox.inside.specs import check_graph, name, render
-from grader.suites.checks import fmt
+from grader.report.figures.svgdoc import SVG_NS, finish_svg
+from grader.sandbox.inside import words
+
+# The graph's words (statements, verdicts, the text drawing) are shared with the student's
+# self-check; re-exported here for the figures' callers.
+from grader.sandbox.inside.words import (  # noqa: F401
+    check_graph,
+    facts,
+    name,
+    operands,
+    render,
+    statement,
+    text_order,
+    verdict,
+)
 
 MAX_NODES = 60  # a bigger graph (the 100,000-node chain) is no picture anyone can read
 DOT_TIMEOUT = 20  # seconds
 FONT = "Helvetica, Arial, sans-serif"
 PLAIN_FILL, WRONG_FILL, WRONG_STROKE = "#f5f5f5", "#ffebee", "#c62828"
-
-
-def operands(node) -> list[int]:
-    """The indices of the earlier nodes a node uses (a number operand is part of its text)."""
-    if node[0] == "leaf":
-        return []
-    if node[0] == "pow":
-        return [node[1]]
-    return [a for a in node[1:3] if not isinstance(a, list)]
 
 
 def layers(nodes) -> list[int]:
@@ -37,29 +40,6 @@ def layers(nodes) -> list[int]:
     for node in nodes:
         depth.append(1 + max((depth[a] for a in operands(node)), default=-1))
     return depth
-
-
-def statement(nodes, i) -> str:
-    """'c = a * b': the line of the suite's rendering that defines node i."""
-    return f"{name(i)} = {render([nodes[i]]).split(' = ', 1)[1]}"
-
-
-def verdict(i, expected, got, relation) -> str:
-    """What is wrong at the highlighted node, in the suite's words."""
-    text = f"grad expected {fmt(float(expected[i]))}"
-    if got is not None:
-        return f"{text}, got {fmt(float(got[i]))}"
-    return f"{text}; your value {relation}" if relation else text
-
-
-def facts(i, data, expected, got, relation, highlight) -> list[str]:
-    """The lines under a node's statement: its data, and its grad or the verdict."""
-    lines = [f"data {short(data[i])}"] if data is not None else []
-    if i == highlight and expected is not None:
-        lines.append(verdict(i, expected, got, relation))
-    elif expected is not None:
-        lines.append(f"grad {short(expected[i])}")
-    return lines
 
 
 def check_inputs(nodes, highlight, **per_node):
@@ -262,29 +242,9 @@ def graph_svg(
     raise ValueError(f"unknown engine {engine!r}")
 
 
-def text_order(nodes) -> list[tuple[int, int]]:
-    """(node, depth) pairs: a depth-first walk from the output, each node once; nodes that do
-    not feed the output follow, each as the root of its own walk."""
-    seen, order = set(), []
-    for root in reversed(range(len(nodes))):
-        stack = [(root, 0)]
-        while stack:
-            i, depth = stack.pop()
-            if i in seen:
-                continue
-            seen.add(i)
-            order.append((i, depth))
-            stack.extend((a, depth + 1) for a in reversed(operands(nodes[i])))
-    return order
-
-
 def graph_text(nodes, *, data=None, expected=None, got=None, relation="", highlight=None) -> str:
-    """The graph for a terminal: one line per node, operands indented under their user, the
-    wrong node marked with '<--' and its verdict."""
+    """The graph for a terminal (words.graph_text), after checking the inputs fit the graph."""
     check_inputs(nodes, highlight, data=data, expected=expected, got=got)
-    lines = []
-    for i, depth in text_order(nodes):
-        parts = [statement(nodes, i)] + facts(i, data, expected, got, relation, highlight)
-        line = "    " * depth + " | ".join(parts)
-        lines.append(f"{line}   <-- wrong" if i == highlight else line)
-    return "\n".join(lines)
+    return words.graph_text(
+        nodes, data=data, expected=expected, got=got, relation=relation, highlight=highlight
+    )

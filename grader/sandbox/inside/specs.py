@@ -8,29 +8,25 @@ Function expressions (lesson 1), nested lists:
     ["x", i]  the i-th argument       ["c", 2.5]  a constant
     ["add"|"sub"|"mul", e1, e2]       ["sin"|"cos"|"exp"|"tanh", e]     ["pow", e, n]  (int n)
 
-Graphs (lesson 2): a list of nodes, each refers to earlier nodes by index:
-    ["leaf", 1.5]                     a Value holding 1.5
-    ["add"|"sub"|"mul"|"truediv", a, b]   a and b: a node index, or ["num", 2.0] for a number
-                                      (a number first exercises __radd__, __rsub__, ...)
-    ["pow", a, 2.0]                   node ** number
-    ["neg"|"tanh"|"relu"|"sigmoid"|"exp"|"log", a]
+Graphs (lesson 2) and their words live in words.py (the student's self-check uses them too);
+they are re-exported here, where the worker and the suites have always found them.
 """
 
 import math
-import operator
 
-
-class RequestError(ValueError):
-    """The request itself is malformed: a grader bug, never the student's fault."""
-
+# Re-exported: the worker, the suites and the figures import these from specs.
+from .words import (  # noqa: F401
+    ARITHMETIC,
+    SYMBOL,
+    UNARY,
+    RequestError,
+    build_graph,
+    check_graph,
+    name,
+    render,
+)
 
 FUNCTIONS = {"sin": math.sin, "cos": math.cos, "exp": math.exp, "tanh": math.tanh}
-ARITHMETIC = {
-    "add": operator.add,
-    "sub": operator.sub,
-    "mul": operator.mul,
-    "truediv": operator.truediv,
-}
 
 
 def eval_expr(expr, xs):
@@ -54,61 +50,6 @@ def as_function(expr, arity=1):
     if arity == 1:
         return lambda x: eval_expr(expr, (x,))
     return lambda *xs: eval_expr(expr, xs)
-
-
-UNARY = {
-    "neg": operator.neg,
-    "tanh": lambda v: v.tanh(),
-    "relu": lambda v: v.relu(),
-    "sigmoid": lambda v: v.sigmoid(),
-    "exp": lambda v: v.exp(),
-    "log": lambda v: v.log(),
-}
-
-
-def check_graph(nodes):
-    """Reject malformed graph specs before any student code runs."""
-    if not isinstance(nodes, list) or not nodes:
-        raise RequestError("a graph needs at least one node")
-    for i, node in enumerate(nodes):
-        kind = node[0]
-        refs = []
-        if kind == "leaf":
-            continue
-        if kind in ARITHMETIC:
-            refs = [a for a in node[1:3] if not isinstance(a, list)]
-            if all(isinstance(a, list) for a in node[1:3]):
-                raise RequestError(f"node {i}: needs at least one Value operand")
-        elif kind == "pow":
-            refs = [node[1]]
-        elif kind in UNARY:
-            refs = [node[1]]
-        else:
-            raise RequestError(f"node {i}: unknown op {kind!r}")
-        if any(not isinstance(r, int) or not 0 <= r < i for r in refs):
-            raise RequestError(f"node {i}: operands must be earlier nodes")
-
-
-def build_graph(nodes, value_class):
-    """Build the graph with `value_class` (the student's or the reference Value); returns the
-    list of node objects in spec order."""
-    check_graph(nodes)
-    built = []
-
-    def operand(a):
-        return a[1] if isinstance(a, list) else built[a]
-
-    for node in nodes:
-        kind = node[0]
-        if kind == "leaf":
-            built.append(value_class(node[1]))
-        elif kind in ARITHMETIC:
-            built.append(ARITHMETIC[kind](operand(node[1]), operand(node[2])))
-        elif kind == "pow":
-            built.append(built[node[1]] ** node[2])
-        else:
-            built.append(UNARY[kind](built[node[1]]))
-    return built
 
 
 # Models (lesson 3): {"kind": "neuron", "nin": 3, "activation": "relu"}
@@ -140,36 +81,3 @@ def output_data(out):
     if isinstance(out, (list, tuple)):
         return ["list", [v.data for v in out]]
     return ["single", out.data]
-
-
-# --- graphs in words: how the suites, the feedback's figures and messages name a graph -------
-
-SYMBOL = {"add": "+", "sub": "-", "mul": "*", "truediv": "/"}
-
-
-def name(i):
-    """Node i as a student would name it: a, b, ..., z, then n26, n27, ..."""
-    return "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else f"n{i}"
-
-
-def render(nodes):
-    """The graph as the Python a student would write: 'a = Value(1.5); b = a.tanh()'."""
-
-    def operand(x):
-        return repr(x[1]) if isinstance(x, list) else name(x)
-
-    lines = []
-    for i, node in enumerate(nodes):
-        kind = node[0]
-        if kind == "leaf":
-            text = f"Value({node[1]!r})"
-        elif kind in SYMBOL:
-            text = f"{operand(node[1])} {SYMBOL[kind]} {operand(node[2])}"
-        elif kind == "pow":
-            text = f"{name(node[1])} ** {node[2]!r}"
-        elif kind == "neg":
-            text = f"-{name(node[1])}"
-        else:
-            text = f"{name(node[1])}.{kind}()"
-        lines.append(f"{name(i)} = {text}")
-    return "; ".join(lines)
