@@ -19,7 +19,6 @@ Two rules of the trust boundary (design.md) live here:
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
 import sys
@@ -39,6 +38,7 @@ from grader.sandbox.errors import (
     WorkerTimeout,
     missing_module_text,
 )
+from grader.sandbox.inside.words import absolute_imports
 from grader.sandbox.jail import Limits, use_sandbox
 from grader.suites.assemble import assemble_package, read_assembly, split_extras, stack_modules
 from grader.suites.checks import CheckFailed
@@ -125,20 +125,9 @@ def import_in_student_files(submission: Path, module: str) -> str:
     """'micrograd/nn.py, line 3' where one of the submission's own files imports top-level
     `module` ('' if none does): found here, from the files, never from what a worker said."""
     for path in sorted(Path(submission).glob("*.py")):
-        try:
-            tree = ast.parse(path.read_bytes())
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            continue
-        for node in ast.walk(tree):
-            names = (
-                [alias.name for alias in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module]
-                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
-                else []
-            )
-            if any(name.split(".")[0] == module for name in names):
-                return f"micrograd/{path.name}, line {node.lineno}"
+        for name, line in absolute_imports(path.read_bytes()):
+            if name.split(".")[0] == module:
+                return f"micrograd/{path.name}, line {line}"
     return ""
 
 

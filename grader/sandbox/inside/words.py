@@ -6,8 +6,9 @@ One module for everyone who talks to the student (standard library only):
 - the worker builds graph specs with it (specs.py re-exports the graph part);
 - `micrograder generate` copies it into student_template/tests/, where the public self-check
   uses `expect_close` and `expect_grads`, so a failed public test reads like the grader.
-It holds formatting and the graph spec format only: no check, no input of a hidden suite, no
-reference code.
+It holds formatting, the graph spec format and how a module's imports are read (both sides
+name a student's import of a missing package the same way): no check, no input of a hidden
+suite, no reference code.
 
 Graphs are specs, a list of nodes, each referring to earlier nodes by index:
     ["leaf", 1.5]                     a Value holding 1.5
@@ -19,6 +20,7 @@ Node i is named a, b, c, ... in every message, so `render` shows a graph as the 
 student would write ("a = Value(1.5); b = a.tanh()").
 """
 
+import ast
 import math
 import operator
 
@@ -311,3 +313,23 @@ def graph_text(nodes, *, data=None, expected=None, got=None, relation="", highli
         line = "    " * depth + " | ".join(parts)
         lines.append(f"{line}   <-- wrong" if i == highlight else line)
     return "\n".join(lines)
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+def absolute_imports(source) -> list[tuple[str, int]]:
+    """(module, line) for each absolute import in `source` (`import a.b`, `from a.b import c`),
+    in the order ast walks them; [] for source that does not parse. Read from the text, never
+    by importing it."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.module, node.lineno))
+    return found
