@@ -20,6 +20,8 @@ from grader.suites.runner import run_suites
 
 NEURON = {"kind": "neuron", "nin": 2, "activation": "relu"}
 NN_TOP = ("import random\n", "import random\nimport numpy as np\n")
+# The line an import added right after the reference nn.py's `import random` lands on.
+ADDED_LINE = (REFERENCE_PACKAGE / "nn.py").read_text().splitlines().index("import random") + 2
 
 
 def test_an_unused_numpy_import_is_reported_as_the_standard_library_rule(tmp_path):
@@ -28,7 +30,7 @@ def test_an_unused_numpy_import_is_reported_as_the_standard_library_rule(tmp_pat
             worker.call("nn.parameters", model=NEURON)
     text = str(caught.value)
     assert text.startswith(
-        "micrograd/nn.py, line 8 imports numpy, which the grader does not "
+        f"micrograd/nn.py, line {ADDED_LINE} imports numpy, which the grader does not "
         "have: micrograd is written with Python's standard library only"
     )
     assert "remove the import" in text and "ModuleNotFoundError" not in text
@@ -40,7 +42,7 @@ def test_a_missing_package_module_is_not_blamed_on_the_standard_library(tmp_path
         with pytest.raises(StudentError) as caught:
             worker.call("nn.parameters", model=NEURON)
     assert str(caught.value).startswith(
-        "micrograd/nn.py, line 8 imports micrograd.helpers, "
+        f"micrograd/nn.py, line {ADDED_LINE} imports micrograd.helpers, "
         "which is not in the package graded for this lesson"
     )
 
@@ -234,4 +236,8 @@ def test_a_syntax_error_in_a_helper_module_names_it_relatively(tmp_path):
             worker.call("nn.parameters", model=NEURON)
     text = str(caught.value)
     assert text.startswith("your code raised SyntaxError: ") and "helpers.py, line 1" in text
-    assert "micrograd/nn.py, line 8" in text and "/tmp" not in text and str(tmp_path) not in text
+    assert (
+        f"micrograd/nn.py, line {ADDED_LINE}" in text
+        and "/tmp" not in text
+        and str(tmp_path) not in text
+    )

@@ -358,7 +358,8 @@ class SuiteRun:
         for item in items:
             points = item.get_closest_marker("points")
             visibility = item.get_closest_marker("visibility")
-            doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
+            # the docstring's first paragraph, on one line (ruff wraps long ones at 100 columns)
+            doc = " ".join((item.function.__doc__ or item.name).strip().split("\n\n")[0].split())
             param = item.callspec.id if hasattr(item, "callspec") else ""
             self.records[item.nodeid] = {
                 "id": self.check_id(item),
