@@ -108,18 +108,17 @@ def shared_reasons(lesson: LessonResult, shown: list[Check]) -> list[str]:
     return [m for m, n in counts.items() if n > 1 or m == lesson.reason]
 
 
-def check_rows(lesson: LessonResult, shown: list[Check], shared: list[str], n: int) -> list:
+def check_rows(shown: list[Check], shared: list[str], n: int) -> list[dict]:
+    """A table row per shown check: its own message (unless said once above) and its graph."""
     rows = []
     for i, check in enumerate(shown):
-        figure = check.figure if not check.passed else None
+        drawn = not check.passed and check.figure and check.figure.get("kind") == "graph"
         rows.append(
             {
                 "check": check,
                 "message": "" if check.message in shared else check.message,
                 "see_above": not check.passed and check.message in shared,
-                "graph": graph_figure(figure, f"f{n}-{i}")
-                if figure and figure.get("kind") == "graph"
-                else None,
+                "graph": graph_figure(check.figure, f"f{n}-{i}") if drawn else None,
             }
         )
     return rows
@@ -142,7 +141,7 @@ def lesson_view(result: SubmissionResult, lesson: LessonResult, n: int) -> dict:
         "percent": round(100 * lesson.points / lesson.max_points) if lesson.max_points else 0,
         "reason": "" if submission_wide else lesson.reason,
         "shared": [m for m in shared if m != lesson.reason],
-        "rows": check_rows(lesson, shown, shared, n),
+        "rows": check_rows(shown, shared, n),
         "figures": [f for f in figures if f],
         "no_pictures": PICTURED.get(lesson.lesson.id, "") if lesson.restricted else "",
         "hidden_count": len(hidden),
