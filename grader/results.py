@@ -21,6 +21,7 @@ callers read as "regrade".
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from dataclasses import dataclass, field, fields
@@ -60,6 +61,8 @@ class Check:
     visibility: str = "visible"
     seconds: float = 0.0
     restricted: bool = False  # its worker held reference code: message in the grader's words
+    # data for its picture in feedback.html (docs/runner-contract.md: "figure"), or None
+    figure: dict | None = None
 
     @property
     def passed(self) -> bool:
@@ -88,6 +91,8 @@ class LessonResult:
     checks: list[Check] = field(default_factory=list)  # this lesson's, in the runner's order
     seconds: float = 0.0
     restricted: str = ""  # why its details are held back ('' when they are not)
+    # a syntax error's offending line: {file, line, text, column} (the runner's), or None
+    excerpt: dict | None = None
 
     @property
     def points(self) -> float:
@@ -255,7 +260,16 @@ def _lesson(lesson: Lesson, info, checks: list[Check]) -> LessonResult:
         checks,
         _number(info.get("seconds")),
         restricted,
+        _excerpt(info.get("excerpt")),
     )
+
+
+def _excerpt(raw) -> dict | None:
+    """The runner's excerpt of a syntax error, if it has the expected fields and types."""
+    types = {"file": str, "line": int, "text": str, "column": int}
+    if not isinstance(raw, dict) or any(type(raw.get(k)) is not t for k, t in types.items()):
+        return None
+    return {k: raw[k] for k in types}
 
 
 def without_runner(
@@ -312,6 +326,7 @@ def _check(raw) -> Check | None:
         visibility=visibility,
         seconds=_number(raw.get("seconds")),
         restricted=raw.get("restricted") is True,
+        figure=raw.get("figure") if isinstance(raw.get("figure"), dict) else None,
     )
 
 
@@ -331,9 +346,9 @@ def _number(value) -> float:
 
 def _plain(obj, skip=()) -> dict:
     """A dataclass's fields of JSON types, copied (lists and dicts are not shared)."""
-    copy = {"list[str]": list, "dict": dict}
+    copies = {"list[str]": list, "dict": dict, "dict | None": copy.deepcopy}
     return {
-        f.name: copy.get(f.type, lambda v: v)(getattr(obj, f.name))
+        f.name: copies.get(f.type, lambda v: v)(getattr(obj, f.name))
         for f in fields(obj)
         if f.name not in skip
     }
@@ -358,6 +373,7 @@ def _value(value, kind: str, name: str):
         ),
         "bool": lambda v: isinstance(v, bool),
         "dict": lambda v: isinstance(v, dict),
+        "dict | None": lambda v: v is None or isinstance(v, dict),  # absent in older records
         "list[str]": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
     }
     if not ok[kind](value):

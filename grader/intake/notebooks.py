@@ -518,14 +518,14 @@ def _unreadable(conversion: Conversion, name: str, exc: Exception) -> None:
 
 def merge_into_package(
     conversion: Conversion, package: Path, templates: dict[str, TemplateNotebook] | None = None
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """Write the notebook modules into `package` (the copied micrograd folder, which may
     already hold .py files). Per module the notebook wins, unless the notebook's solution cells
     were left as stubs while the .py file was edited; if both were edited the .py file wins.
-    Returns notes."""
+    Returns (notes, the module files written from the notebooks)."""
     templates = load_templates() if templates is None else templates
     stubs = {f"{m}.py": t.module_source(m) for t in templates.values() for m in t.modules}
-    notes = []
+    notes, written = [], []
     package.mkdir(parents=True, exist_ok=True)
     for filename, source in conversion.modules.items():
         target = package / filename
@@ -544,7 +544,21 @@ def merge_into_package(
             )
             continue
         target.write_text(source, encoding="utf-8")
-    return notes
+        written.append(filename)
+    return notes, written
+
+
+def graded_from_notebooks(
+    conversion: Conversion, templates: dict[str, TemplateNotebook], written: list[str]
+) -> str:
+    """The note naming each notebook and the modules really graded from it: a module whose .py
+    file won (merge_into_package's notes say so) is not claimed for its notebook."""
+    parts = []
+    for lesson, name in conversion.lessons.items():
+        mine = [f"{m}.py" for m in templates[lesson].modules if f"{m}.py" in written]
+        if mine:
+            parts.append(f"{name} ({', '.join(mine)})")
+    return "graded from notebooks: " + ", ".join(parts) if parts else ""
 
 
 def add_to_package(
@@ -568,11 +582,14 @@ def add_to_package(
         raise UnreadableNotebook(
             f"{names}: not a lesson notebook (expected one of {expected}, with its solution cells)"
         )
-    notes = list(conversion.notes)
-    if conversion.lessons:
-        notes.insert(
-            0,
-            "graded from notebooks: "
-            + ", ".join(f"{name} ({lesson})" for lesson, name in conversion.lessons.items()),
-        )
-    return notes + merge_into_package(conversion, package, templates)
+    merged, written = merge_into_package(conversion, package, templates)
+    summary = graded_from_notebooks(conversion, templates, written)
+    # A notebook none of whose modules was graded: its cell notes ("its stub was graded")
+    # would contradict the note that its .py file was.
+    unused = tuple(
+        f"{name}: "
+        for lesson, name in conversion.lessons.items()
+        if not any(f"{m}.py" in written for m in templates[lesson].modules)
+    )
+    notes = [note for note in conversion.notes if not note.startswith(unused)]
+    return ([summary] if summary else []) + notes + merged

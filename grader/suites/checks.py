@@ -29,7 +29,9 @@ class CheckFailed(AssertionError):
     """A check's verdict, worded for the student (never contains test source).
 
     `what`, `expected` and `relation` are set when the failure is a comparison: they hold only
-    the trusted side's words and numbers (see restricted_text)."""
+    the trusted side's words and numbers (see restricted_text). `figure` is optional data for a
+    picture of the failure (e.g. the graph of a gradient check: docs/runner-contract.md); the
+    runner validates it and drops what a restricted check may not show."""
 
     def __init__(
         self, message: str, *, what: str = "", expected: float | None = None, relation: str = ""
@@ -38,6 +40,7 @@ class CheckFailed(AssertionError):
         self.what = what
         self.expected = expected
         self.relation = relation
+        self.figure: dict | None = None
 
     def restricted_text(self) -> str:
         """The verdict without anything the worker returned: the call, the expected value and

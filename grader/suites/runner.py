@@ -43,6 +43,7 @@ from grader.sandbox.jail import Limits, use_sandbox
 from grader.suites.assemble import assemble_package, read_assembly, split_extras, stack_modules
 from grader.suites.checks import CheckFailed
 from grader.suites.conftest import RUN
+from grader.suites.figure_data import kept_figure
 
 SUITES = Path(__file__).resolve().parent
 INI = SUITES / "suites.ini"
@@ -56,25 +57,48 @@ class LessonInvalid(Exception):
 def compile_errors(submission: Path, modules) -> str:
     """'' if every module exists and compiles, else a one-line reason naming file and line.
     Uses compile() only: the student's code is never executed here."""
+    return compile_problem(submission, modules)[0]
+
+
+def compile_problem(submission: Path, modules) -> tuple[str, dict | None]:
+    """(reason, excerpt): compile_errors' reason, and for a syntax error the offending line of
+    the student's own file with its column (for a caret in feedback.html), else None."""
     for module in modules:
         path = submission / f"{module}.py"
         shown = f"micrograd/{module}.py"
         if path.is_symlink():
-            return f"{shown} is a symbolic link: hand in the file itself"
+            return f"{shown} is a symbolic link: hand in the file itself", None
         if not path.is_file():
-            return f"{shown} is missing: add it to your micrograd folder"
+            return f"{shown} is missing: add it to your micrograd folder", None
         try:
             compile(path.read_bytes(), shown, "exec", dont_inherit=True)
         except SyntaxError as exc:
-            return (
+            reason = (
                 f"{shown}, line {exc.lineno}: {type(exc).__name__}: {exc.msg} "
                 "(fix it so the file compiles)"
             )
+            return reason, syntax_excerpt(shown, exc)
         except (ValueError, UnicodeDecodeError) as exc:
-            return f"{shown} cannot be read as Python source ({exc.__class__.__name__})"
+            return f"{shown} cannot be read as Python source ({exc.__class__.__name__})", None
         except (MemoryError, RecursionError):  # e.g. 20,000 nested minus signs
-            return f"{shown} is nested too deeply for Python to compile (simplify it)"
-    return ""
+            return f"{shown} is nested too deeply for Python to compile (simplify it)", None
+    return "", None
+
+
+EXCERPT_CHARS = 200  # of the offending line: enough to see it, never a whole minified file
+
+
+def syntax_excerpt(shown: str, exc: SyntaxError) -> dict | None:
+    """{file, line, text, column}: the student's offending line (tabs expanded, cut around the
+    error) and the 0-based column of the caret under it."""
+    if not exc.text or not isinstance(exc.lineno, int):
+        return None
+    raw = exc.text.rstrip("\r\n")
+    offset = min(max((exc.offset or 1) - 1, 0), len(raw))
+    text, column = raw.expandtabs(), len(raw[:offset].expandtabs())
+    start = max(0, column - EXCERPT_CHARS // 2)
+    text = text[start : start + EXCERPT_CHARS]
+    return {"file": shown, "line": exc.lineno, "text": text, "column": column - start}
 
 
 def inputs_key(submission: Path) -> str:
@@ -178,9 +202,12 @@ class SuiteRun:
             for lid, lesson in self.lessons.items()
         }
         self.slot = slot
-        self.invalid = {
-            lid: compile_errors(self.submission, self.lessons[lid].modules) for lid in self.selected
+        problems = {
+            lid: compile_problem(self.submission, self.lessons[lid].modules)
+            for lid in self.selected
         }
+        self.invalid = {lid: reason for lid, (reason, _) in problems.items()}
+        self.excerpts = {lid: excerpt for lid, (_, excerpt) in problems.items()}
         self.workers: dict = {}  # lesson id (or ("whole-stack", lesson id)) -> Worker
         self.last_of_lesson: dict[str, str] = {}
         self.records: dict[str, dict] = {}
@@ -191,6 +218,11 @@ class SuiteRun:
         self.workers_used: dict[str, set] = {}  # check node id -> keys of the workers it used
         self.staff_notes: list[str] = []  # what restricted checks really said: staff only
         self.assemblies: dict = {}  # worker key -> Assembly (kept after the worker is closed)
+        self.figures: dict[str, dict] = {}  # check node id -> its picture's data, unchecked
+
+    def keep_figure(self, nodeid: str, data: dict) -> None:
+        """Data for a picture of the check `nodeid` (figure_data.py says what is kept)."""
+        self.figures[nodeid] = data
 
     # -- used by the fixtures -----------------------------------------------------------
     def lesson_of(self, item) -> str:
@@ -340,6 +372,7 @@ class SuiteRun:
                 "visibility": visibility.args[0] if visibility else "visible",
                 "seconds": 0.0,
                 "restricted": False,
+                "figure": None,
             }
 
     def pytest_collectreport(self, report):
@@ -368,6 +401,8 @@ class SuiteRun:
         if call.excinfo is not None:
             exc = call.excinfo.value
             outcome, message = classify(exc)
+            if isinstance(exc, CheckFailed) and exc.figure is not None:
+                self.keep_figure(item.nodeid, exc.figure)
             if message == INTERNAL_ERROR:
                 # The type only: a message may carry what a worker sent (staff see it all in
                 # the runner's log).
@@ -400,8 +435,12 @@ class SuiteRun:
     def results(self) -> dict:
         """The runner's JSON (docs/runner-contract.md; run_suites adds `seconds`)."""
         checks = [
-            dict(c, seconds=0.0) if c["restricted"] else c  # timing: a channel too
-            for c in self.records.values()
+            dict(
+                c,
+                seconds=0.0 if c["restricted"] else c["seconds"],  # timing: a channel too
+                figure=kept_figure(self.figures.get(nodeid), c["restricted"]),
+            )
+            for nodeid, c in self.records.items()
         ]
         lessons = {}
         for lesson_id in self.selected:
@@ -426,6 +465,8 @@ class SuiteRun:
                 "status": status,
                 "reason": reason,
                 "restricted": restricted,
+                # the offending line of a syntax error (the student's own code), or None
+                "excerpt": self.excerpts.get(lesson_id) if status == "invalid" else None,
                 "seconds": 0.0 if restricted else seconds,
                 # rounded: fractional points (0.1 + 0.2 ...) must not show float noise
                 "points": round(sum(c["points"] for c in mine), 6),

@@ -495,9 +495,10 @@ def train_reply(worker, what, epochs, nouts, **request):
     }
 
 
-def heldout_accuracy(worker, reference, rng, what, imprint_bar=IMPRINT):
+def heldout_accuracy(worker, reference, rng, what, imprint_bar=IMPRINT, figure=None):
     """Train RUN on freshly placed moons; the evaluation points never leave this process, and
-    the trained model is judged here, from its parameters."""
+    the trained model is judged here, from its parameters. `figure`: the fixture that keeps
+    the picture of the trained model over the points it trained on (never the held-back ones)."""
     n = RUN["n_train"] + RUN["n_val"] + RUN["n_eval"]
     X, y = placed_moons(reference, rng, n, RUN["noise"])
     a, b = RUN["n_train"], RUN["n_train"] + RUN["n_val"]
@@ -515,6 +516,16 @@ def heldout_accuracy(worker, reference, rng, what, imprint_bar=IMPRINT):
         optimizer=RUN["optimizer"],
         batch_size=RUN["batch_size"],
     )
+    if figure is not None:
+        figure(
+            {
+                "kind": "decision_boundary",
+                "nouts": RUN["nouts"],
+                "parameters": reply["parameters"],
+                "points": X[:a],
+                "labels": y[:a],
+            }
+        )
     imprint = correlation(start, reply["parameters"])
     check(
         imprint >= imprint_bar,
@@ -542,8 +553,8 @@ RUN_TEXT = (
 )
 
 
-def learns(worker, reference, rng, what, imprint_bar=IMPRINT):
-    acc = heldout_accuracy(worker, reference, rng, what, imprint_bar)
+def learns(worker, reference, rng, what, imprint_bar=IMPRINT, figure=None):
+    acc = heldout_accuracy(worker, reference, rng, what, imprint_bar, figure)
     check(
         acc >= ACCURACY,
         f"{what}: the trained model (its parameters, evaluated by the grader) "
@@ -555,9 +566,9 @@ def learns(worker, reference, rng, what, imprint_bar=IMPRINT):
 @pytest.mark.part("train")
 @pytest.mark.points(1.5)
 @uses_train
-def test_train_learns_the_moons(student, reference, rng):
+def test_train_learns_the_moons(student, reference, rng, figure):
     """train: the trained model classifies held-back moons"""
-    learns(student, reference, rng, RUN_TEXT)
+    learns(student, reference, rng, RUN_TEXT, figure=figure)
 
 
 @pytest.mark.part("train")
@@ -717,14 +728,14 @@ HISTORY_RUN = {
 @pytest.mark.part("train")
 @pytest.mark.points(1)
 @uses_train
-def test_history_fields(student, reference, rng):
+def test_history_fields(student, reference, rng, figure):
     """train: History has one entry per epoch; best_epoch is the first epoch of least val_loss"""
     run = HISTORY_RUN
     X, y = shuffled_moons(reference, rng, run["n"], run["noise"])
     a, nouts, epochs = run["n"] - run["n_val"], run["nouts"], run["epochs"]
     data = {"X_train": X[:a], "y_train": y[:a], "X_val": X[a:], "y_val": y[a:]}
     start = initial_weights(rng, nouts)
-    _, final = reference_train(
+    expected, final = reference_train(
         reference,
         start,
         nouts,
@@ -750,6 +761,7 @@ def test_history_fields(student, reference, rng):
         **data,
     )
     history, params = reply["history"], reply["parameters"]
+    figure({"kind": "loss_curves", "student": history, "reference": losses_of(expected)})
     check_best_epoch(history, epochs, what)
     check_last_epoch(history, params, nouts, X[a:], y[a:], what)
     assert_all_close(
@@ -758,6 +770,11 @@ def test_history_fields(student, reference, rng):
         f"{what}: the weights after training",
         labels=[f"parameters()[{i}]" for i in range(len(final))],
     )
+
+
+def losses_of(history) -> dict:
+    """A reference History's losses per epoch, as plain lists (for the loss curves)."""
+    return {"train_loss": list(history.train_loss), "val_loss": list(history.val_loss)}
 
 
 def check_best_epoch(history, epochs, what):
@@ -973,8 +990,11 @@ def test_benchmark_rows(student, reference, rng):
 @pytest.mark.part("train")
 @pytest.mark.points(0.5)
 @uses_benchmark
-def test_benchmark_defaults_match_the_protocol(student, reference, rng):
+def test_benchmark_defaults_match_the_protocol(student, reference, rng, figure):
     """benchmark_optimizers: defaults (SGD, Momentum, Adam; hidden (8, 8); lr 0.05; hinge)"""
     options = {"epochs": 3, "batch_size": 64, "seed": rng.randrange(1000)}
     rows, call, data = benchmark(student, reference, rng, 30, 0.1, options)
     confirm_rows(student, reference, rows, call, data, options)
+    # confirmed: the seed project's table, with the grader's names for the optimizers
+    named = [{"optimizer": k, **row} for k, row in zip(DEFAULTS["optimizers"], rows)]
+    figure({"kind": "benchmark", "rows": named})

@@ -15,7 +15,7 @@ fractional powers on x >= 0.1, relu inputs >= 0.01 away from 0, no 0 ** 0).
 import pytest
 
 from grader.sandbox.inside.specs import SYMBOL, build_graph, name, render
-from grader.suites.checks import as_floats, as_list, as_record, assert_close, check
+from grader.suites.checks import CheckFailed, as_floats, as_list, as_record, assert_close, check
 
 pytestmark = pytest.mark.lesson("value")
 
@@ -68,11 +68,30 @@ def assert_forward(student, reference, nodes):
 def assert_gradients(student, reference, nodes, which=None):
     """After backward() on the last node, the grads of the nodes `which` (default: leaves)."""
     _, grads = run_graph(student, nodes)
-    _, want = expected(reference, nodes)
+    data, want = expected(reference, nodes)
     which = which if which is not None else [i for i, n in enumerate(nodes) if n[0] == "leaf"]
     last = name(len(nodes) - 1)
     for i in which:
-        assert_close(grads[i], want[i], f"{render(nodes)}; {last}.backward(): {name(i)}.grad")
+        try:
+            assert_close(grads[i], want[i], f"{render(nodes)}; {last}.backward(): {name(i)}.grad")
+        except CheckFailed as failure:
+            # the picture of this failure (feedback.html draws it; the runner validates it)
+            failure.figure = graph_figure(nodes, i, data, want, grads, failure.relation)
+            raise
+
+
+def graph_figure(nodes, wrong, data, want, grads, relation) -> dict:
+    """The data of a failed gradient check's picture: the spec, the first wrong node, the
+    reference's data and grads, the student's grads and the coarse relation at that node."""
+    return {
+        "kind": "graph",
+        "nodes": nodes,
+        "wrong": wrong,
+        "data": data,
+        "expected": want,
+        "got": grads,
+        "relation": relation,
+    }
 
 
 def r3(x):
