@@ -15,6 +15,7 @@ fractional powers on x >= 0.1, relu inputs >= 0.01 away from 0, no 0 ** 0).
 import pytest
 
 from grader.sandbox.inside.specs import SYMBOL, build_graph, name, render
+from grader.sandbox.inside.words import data_what, gradient_what
 from grader.suites.checks import CheckFailed, as_floats, as_list, as_record, assert_close, check
 
 pytestmark = pytest.mark.lesson("value")
@@ -62,7 +63,7 @@ def run_graph(student, nodes, backward=True):
 def assert_forward(student, reference, nodes):
     data, _ = run_graph(student, nodes, backward=False)
     want, _ = expected(reference, nodes, backward=False)
-    assert_close(data[-1], want[-1], f"{render(nodes)}: {name(len(nodes) - 1)}.data")
+    assert_close(data[-1], want[-1], data_what(nodes))
 
 
 def assert_gradients(student, reference, nodes, which=None):
@@ -70,10 +71,9 @@ def assert_gradients(student, reference, nodes, which=None):
     _, grads = run_graph(student, nodes)
     data, want = expected(reference, nodes)
     which = which if which is not None else [i for i, n in enumerate(nodes) if n[0] == "leaf"]
-    last = name(len(nodes) - 1)
     for i in which:
         try:
-            assert_close(grads[i], want[i], f"{render(nodes)}; {last}.backward(): {name(i)}.grad")
+            assert_close(grads[i], want[i], gradient_what(nodes, i))
         except CheckFailed as failure:
             # the picture of this failure (feedback.html draws it; the runner validates it)
             failure.figure = graph_figure(nodes, i, data, want, grads, failure.relation)
