@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from grader.names import printable, visible
-from grader.report.figures import graph, plots
+from grader.report.figures import graph
 from grader.results import Check, LessonResult, SubmissionResult, format_points
 from grader.suites import floatnet
 
@@ -79,6 +79,8 @@ def graph_figure(figure: dict, prefix: str) -> dict | None:
 
 def boundary_svg(figure: dict) -> str:
     """The decision boundary, the grid's scores computed here from the returned parameters."""
+    from grader.report.figures import plots  # matplotlib: loaded only for lesson 6's pictures
+
     points, nouts, params = figure["points"], figure["nouts"], figure["parameters"]
     xs, ys = plots.covering_grid(points)
     grid = [floatnet.scores(params, nouts, [[x, y] for x in xs]) for y in ys]
@@ -87,6 +89,10 @@ def boundary_svg(figure: dict) -> str:
 
 def lesson_figure(figure: dict, prefix: str) -> dict | None:
     """One of lesson 6's pictures (and the benchmark's table), or None if it cannot be drawn."""
+    # matplotlib costs ~40 MB in the grading process: loaded only when a lesson 6 picture is
+    # drawn (tests/test_intake_corpus.py bounds the grader's peak memory).
+    from grader.report.figures import plots
+
     kind = figure["kind"]
     try:
         if kind == "loss_curves":
