@@ -19,11 +19,12 @@ from .optim import SGD, Adam, Momentum, clip_grad_norm
 class History:
     """What happened during training, one entry per epoch.
 
-    train_loss[e]: the mean over the training points of the batch objectives of epoch e (the
-    loss plus the L2 term, each batch's weighted by its number of points). val_loss[e]: the
-    objective (loss plus L2) on the whole validation set after epoch e; val_accuracy[e]: the
-    accuracy there. best_val_loss: the smallest val_loss; best_epoch: its 0-based index, the
-    first one when several epochs tie.
+    train_loss[e]: the batch objectives of epoch e (the loss plus the L2 term, each as computed
+    in its step, before optimizer.step()) averaged over the training points, each batch's
+    weighted by its number of points: Σ objective · len(batch) / len(X_train).
+    val_loss[e]: the objective (loss plus L2) on the whole validation set after epoch e;
+    val_accuracy[e]: the accuracy there. best_val_loss: the smallest val_loss; best_epoch:
+    its 0-based index, the first one when several epochs tie.
     """
 
     train_loss: list = field(default_factory=list)
