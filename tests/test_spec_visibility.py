@@ -31,16 +31,34 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def docstring(module: ast.Module, dotted: str) -> str:
-    """The docstring of `Class.method`, `function` or (for "") the module itself."""
+def definition(scope, name: str):
+    """The class or function `name` defined directly in `scope` (a module or a class), or None."""
+    defs = (ast.ClassDef, ast.FunctionDef)
+    return next((n for n in scope.body if isinstance(n, defs) and n.name == name), None)
+
+
+def lookup(module: ast.Module, dotted: str):
+    """The node of `Class.method`, `function` or (for "") the module itself, or None."""
     node = module
     for name in filter(None, dotted.split(".")):
-        defs = (ast.ClassDef, ast.FunctionDef)
-        found = [n for n in node.body if isinstance(n, defs) and n.name == name]
-        if not found:
-            return ""
-        node = found[0]
-    return ast.get_docstring(node) or ""
+        node = definition(node, name) if node is not None else None
+    return node
+
+
+def docstring(module: ast.Module, dotted: str) -> str:
+    node = lookup(module, dotted)
+    return (ast.get_docstring(node) if node is not None else None) or ""
+
+
+def parameters(module: ast.Module, dotted: str) -> str:
+    """The parameters of a function as written (a class: of its __init__, or its base's)."""
+    node = lookup(module, dotted)
+    while isinstance(node, ast.ClassDef):
+        init = definition(node, "__init__")
+        if init is not None:
+            return ast.unparse(init.args)
+        node = definition(module, node.bases[0].id) if node.bases else None
+    return ast.unparse(node.args) if node is not None else ""
 
 
 def readable_text(template: Path, where: str) -> str:
@@ -67,15 +85,40 @@ def unstated(template: Path, rows=GRADED) -> list[str]:
     return missing
 
 
+def wrong_signatures(template: Path, rows=GRADED) -> list[str]:
+    """One line per row whose function's parameters in the template differ from the table's."""
+    wrong = []
+    for row in (row for row in rows if "signature" in row):
+        module, _, dotted = row["where"].partition(".")
+        tree = ast.parse((template / "micrograd" / f"{module}.py").read_text(encoding="utf-8"))
+        if parameters(tree, dotted) != row["signature"]:
+            wrong.append(f"{row['where']}: not ({row['signature']})")
+    return wrong
+
+
 def test_every_graded_sentence_is_stated_in_the_generated_template():
     assert unstated(STUDENT_TEMPLATE) == [], "state it in the stub's docstring, then generate"
+
+
+def test_every_graded_signature_and_default_is_in_the_generated_template():
+    assert wrong_signatures(STUDENT_TEMPLATE) == []
+    assert sum("signature" in row for row in GRADED) >= 20
+
+
+def test_a_changed_default_fails_the_signature_check(tmp_path):
+    template = _template_copy(tmp_path)
+    optim = template / "micrograd" / "optim.py"
+    optim.write_text(optim.read_text().replace("eps=1e-8", "eps=1e-6"))
+    assert wrong_signatures(template) == [
+        "optim.Adam: not (self, params, lr=0.01, betas=(0.9, 0.999), eps=1e-08)"
+    ]
 
 
 def test_every_row_is_either_stated_or_not_graded_with_a_reason():
     for row in ROWS:
         assert row["api"].strip()
         if "not_graded" in row:
-            assert row["not_graded"].strip() and "phrases" not in row and "where" not in row
+            assert row["not_graded"].strip() and not {"phrases", "where", "signature"} & set(row)
         else:
             assert row["phrases"] and all(len(flat(p)) >= 10 for p in row["phrases"]), row
     assert len({row["api"] for row in ROWS}) == len(ROWS)
@@ -143,6 +186,8 @@ def docs_table() -> str:
             lines.append(f"| {row['api']} | not graded | {row['not_graded']} |")
         else:
             phrases = "; ".join(f"`` {phrase} ``" for phrase in row["phrases"])
+            if "signature" in row:
+                phrases = f"`({row['signature']})`; {phrases}"
             lines.append(f"| {row['api']} | `{row['where']}` | {phrases} |")
     return "\n".join(lines)
 
