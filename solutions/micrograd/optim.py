@@ -103,7 +103,7 @@ class LRScheduler:
     the optimizer had when the scheduler was built (the base lr).
 
     The constructor leaves optimizer.lr alone (epoch 0 is the base lr); each step() advances the
-    epoch by one and sets optimizer.lr = lr_at(epoch). Call step() once per epoch, after it.
+    epoch by one and sets optimizer.lr = lr_at(epoch). Call step() once, at the end of each epoch.
     """
 
     def __init__(self, optimizer):

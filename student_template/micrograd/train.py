@@ -107,9 +107,10 @@ def benchmark_optimizers(
     """Train the same model from the same starting weights once per optimizer; only the optimizer
     changes. Returns one row per optimizer.
 
-    Same data, architecture MLP(nin, [*hidden, 1]), lr, epochs, batch_size, loss and alpha for
-    all; random.seed(seed) right before building each model gives every optimizer the same
-    starting weights. optimizers names 'SGD', 'Momentum', 'Adam' (any case). Each row is a dict
+    The same split, architecture MLP(nin, [*hidden, 1]), lr, epochs, batch_size, loss and alpha
+    for all; random.seed(seed) right before building each model gives every optimizer the same
+    starting weights. `optimizers` holds names: 'SGD', 'Momentum', 'Adam' (any case). Each row
+    is a dict
     {optimizer (its name), final_train_loss, final_val_loss, best_val_loss, best_epoch}.
     """
     # YOUR CODE HERE
