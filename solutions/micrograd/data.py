@@ -19,9 +19,10 @@ def make_moons(n_samples=100, noise=0.1, seed=0):
     """The two-moons data set with scikit-learn's geometry.
 
     n // 2 points on the outer moon (cos t, sin t), label -1, and the rest on the inner moon
-    (1 - cos t, 0.5 - sin t), label +1, with t evenly spaced over [0, π]; then Gaussian noise
-    of standard deviation `noise` on each coordinate. Returns (X, y): X a list of [x1, x2], y a
-    list of ±1.
+    (1 - cos t, 0.5 - sin t), label +1, with t evenly spaced over [0, π] on each moon (both
+    ends included); then Gaussian noise of standard deviation `noise` on each coordinate.
+    Returns (X, y): X a list of [x1, x2] lists of floats, y a list of ints -1/+1. Pure Python
+    (math and random); the same seed gives the same data, another seed other noise.
     """
     ### BEGIN SOLUTION
     rng = random.Random(seed)  # our own generator: same seed, same data, global state untouched
@@ -38,7 +39,8 @@ def make_moons(n_samples=100, noise=0.1, seed=0):
 def train_val_split(X, y, val_fraction=0.2, seed=0):
     """Shuffle, then hold back round(n · val_fraction) points for validation.
 
-    Returns (X_train, y_train, X_val, y_val).
+    Returns (X_train, y_train, X_val, y_val), in that order: every point lands in exactly one
+    of the two parts. The same seed gives the same split, another seed another one.
     """
     ### BEGIN SOLUTION
     order = list(range(len(X)))
@@ -50,7 +52,10 @@ def train_val_split(X, y, val_fraction=0.2, seed=0):
 
 
 def batches(X, y, batch_size, shuffle=True, seed=0):
-    """Yield (X_batch, y_batch) pairs of batch_size points; the last batch may be smaller."""
+    """Yield (X_batch, y_batch) pairs of batch_size points; the last batch may be smaller (keep it).
+
+    shuffle=False keeps the points in their order; shuffle=True shuffles them with `seed` (the same
+    seed, the same order)."""
     ### BEGIN SOLUTION
     order = list(range(len(X)))
     if shuffle:

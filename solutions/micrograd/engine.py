@@ -16,7 +16,15 @@ import math
 
 
 class Value:
-    """A scalar value in a computation graph, with the gradient of the output in `grad`."""
+    """A scalar value in a computation graph, with the gradient of the output in `grad`.
+
+    Attributes: `data` (the number), `grad` (starts at 0.0, filled in by backward()), `_prev`
+    (the children this Value was computed from: any container), `_op` and `label` (for drawing).
+
+    Supports + - * / ** and unary -, with a Value or a plain number on either side: `v + 2`
+    calls v.__add__(2), and `2 + v` calls the reflected method v.__radd__(2) (likewise
+    __rsub__, __rmul__, __rtruediv__). A number operand is wrapped in a Value first.
+    """
 
     __slots__ = ("data", "grad", "_prev", "_local_grads", "_op", "label")
 
@@ -47,7 +55,10 @@ class Value:
         ### END SOLUTION
 
     def __pow__(self, exponent):
-        """Raise to a constant power: d(x**k)/dx = k * x**(k - 1)."""
+        """Raise to a constant power: d(x**k)/dx = k * x**(k - 1).
+
+        The exponent is a plain int or float (2, -1, 0.5, ...), never a Value.
+        """
         assert isinstance(exponent, (int, float)), "only int/float exponents are supported"
         ### BEGIN SOLUTION
         local_grad = exponent * self.data ** (exponent - 1)
@@ -157,7 +168,14 @@ class Value:
         ### END SOLUTION
 
     def backward(self):
-        """Fill in `grad` of every node below self with d(self)/d(node)."""
+        """Fill in `grad` of every node below self with d(self)/d(node).
+
+        Seed self.grad = 1.0 (d(self)/d(self)), then visit the nodes in reverse topological
+        order (self first, the leaves last) and add each node's contribution to each child:
+        child.grad += d(node)/d(child) · node.grad. Add with +=, never assign: a node used twice
+        (b = a * a) gets both contributions. The order comes from topological_order(), which
+        never recurses, so a chain of 100,000 nodes works.
+        """
         ### BEGIN SOLUTION
         self.grad = 1.0
         for node in reversed(self.topological_order()):

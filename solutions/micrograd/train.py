@@ -17,7 +17,15 @@ from .optim import SGD, Adam, Momentum, clip_grad_norm
 
 @dataclass
 class History:
-    """What happened during training, one entry per epoch."""
+    """What happened during training, one entry per epoch.
+
+    train_loss[e]: the batch objectives of epoch e (the loss plus the L2 term, each as computed
+    in its step, before optimizer.step()) averaged over the training points, each batch's
+    weighted by its number of points: Σ objective · len(batch) / len(X_train).
+    val_loss[e]: the objective (loss plus L2) on the whole validation set after epoch e;
+    val_accuracy[e]: the accuracy there. best_val_loss: the smallest val_loss; best_epoch:
+    its 0-based index, the first one when several epochs tie.
+    """
 
     train_loss: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
@@ -32,14 +40,16 @@ def predict(score):
 
 
 def accuracy(model, X, y):
-    """The fraction of points whose predicted class is their label."""
+    """The fraction (in [0, 1]) of points whose predicted class is their label: a score > 0
+    predicts +1, otherwise (0 included) -1."""
     ### BEGIN SOLUTION
     return sum(predict(model(x).data) == label for x, label in zip(X, y)) / len(X)
     ### END SOLUTION
 
 
 def data_loss(scores, y, loss):
-    """The loss of scores against labels ±1: 'hinge', 'mse' or 'bce' (on sigmoid(score))."""
+    """The loss of scores against labels ±1: 'hinge', 'mse' (the score against ±1) or 'bce'
+    (sigmoid(score) against (y + 1) / 2, i.e. labels 0/1)."""
     ### BEGIN SOLUTION
     if loss == "hinge":
         return hinge_loss(scores, y)
@@ -74,7 +84,15 @@ def train(
     scheduler=None,
     clip_norm=None,
 ):
-    """Train `model` for `epochs` epochs of mini-batches and return its History."""
+    """Train `model` for `epochs` epochs of mini-batches and return its History.
+
+    Each epoch goes over batches(X_train, y_train, batch_size) and, per batch step, in this
+    order: optimizer.zero_grad(); forward (the model's scores); the objective = the loss
+    ('hinge', 'mse' or 'bce', see data_loss) + l2_regularization(model.parameters(), alpha);
+    backward(); clip_grad_norm(parameters, clip_norm) when clip_norm is not None;
+    optimizer.step(). After the epoch: validation (val_loss, val_accuracy), then
+    scheduler.step() if a scheduler is given. History says what each field holds.
+    """
     ### BEGIN SOLUTION
     history = History()
     for epoch in range(epochs):
@@ -120,7 +138,14 @@ def benchmark_optimizers(
     alpha=1e-4,
 ):
     """Train the same model from the same starting weights once per optimizer; only the optimizer
-    changes. Returns one row per optimizer."""
+    changes. Returns one row per optimizer.
+
+    The same split, architecture MLP(nin, [*hidden, 1]), lr, epochs, batch_size, loss and alpha
+    for all; random.seed(seed) right before building each model gives every optimizer the same
+    starting weights. `optimizers` holds names: 'SGD', 'Momentum', 'Adam' (any case). Each row
+    is a dict
+    {optimizer (its name), final_train_loss, final_val_loss, best_val_loss, best_epoch}.
+    """
     ### BEGIN SOLUTION
     rows = []
     for name in optimizers:

@@ -21,6 +21,8 @@ def numerical_derivative(f, x, h=1e-6):
 def numerical_gradient(f, xs, h=1e-6):
     """Estimate every partial derivative of f(*xs): nudge one input at a time, hold the rest.
 
+    Each partial is a central difference with step h. Returns a list of floats, one per input.
+
     >>> [round(g, 6) for g in numerical_gradient(lambda a, b: a * b, [2.0, -3.0])]
     [-3.0, 2.0]
     """
@@ -29,7 +31,7 @@ def numerical_gradient(f, xs, h=1e-6):
 
 
 def chain_rule(df, g, dg):
-    """Return the derivative of x ↦ f(g(x)), given f' (df), g and g' (dg).
+    """Return the derivative of x ↦ f(g(x)), given f' (df), g and g' (dg), as a function of x.
 
     The chain rule: (f ∘ g)'(x) = f'(g(x)) · g'(x). Backpropagation is this rule applied node by
     node, from the output back to the inputs.

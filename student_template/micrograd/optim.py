@@ -1,8 +1,9 @@
 """Lesson 5 — optimizers: how to turn gradients into better weights.
 
-An optimizer owns a list of parameters (anything with `.data` and `.grad`) and a learning rate
-`lr`, read afresh at every step so that a scheduler can change it between epochs. The formulas
-are PyTorch's, so results can be compared with `torch.optim` step by step.
+An optimizer owns a list of parameters (any objects with float `.data` and `.grad`, not only
+Values) and a learning rate `lr`, read afresh at every step() so that a scheduler (or you) can
+change it between steps. The formulas are PyTorch's, so results can be compared with
+`torch.optim` step by step. Below, g is a parameter's grad and p its data.
 """
 
 import math
@@ -16,6 +17,7 @@ class Optimizer:
         self.lr = lr
 
     def zero_grad(self):
+        """Set the grad of every parameter to 0.0."""
         # YOUR CODE HERE
         raise NotImplementedError()
 
@@ -24,7 +26,7 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Plain gradient descent: p -= lr · g."""
+    """Plain gradient descent: p -= lr · g for every parameter, at every step()."""
 
     def step(self):
         # YOUR CODE HERE
@@ -32,7 +34,8 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """Gradient descent with a velocity: v = beta·v + g; p -= lr·v.
+    """Gradient descent with a velocity: v = beta·v + g; p -= lr·v (v starts at 0, one per
+    parameter; no (1 - beta) factor on g).
 
     The velocity remembers past gradients, so steps speed up along directions that stay
     consistent and oscillations across a narrow valley cancel out.
@@ -50,7 +53,17 @@ class Momentum(Optimizer):
 
 class Adam(Optimizer):
     """Adam: momentum on the gradient (m) and a per-parameter step size from the running mean of
-    g² (v), both bias-corrected because they start at zero."""
+    g² (v), both bias-corrected because they start at zero. As PyTorch states it, step() does
+
+        t += 1                                  (t counts the steps: 1 at the first one)
+        m = beta1·m + (1 - beta1)·g             (m and v start at 0, one per parameter)
+        v = beta2·v + (1 - beta2)·g²
+        m_hat = m / (1 - beta1^t)               (bias correction)
+        v_hat = v / (1 - beta2^t)
+        p -= lr · m_hat / (√v_hat + eps)        (eps outside the square root)
+
+    with (beta1, beta2) = betas.
+    """
 
     def __init__(self, params, lr=0.01, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, lr)
@@ -64,7 +77,11 @@ class Adam(Optimizer):
 
 class LRScheduler:
     """Sets `optimizer.lr` once per epoch from a closed formula of the epoch number and of the lr
-    the optimizer had when the scheduler was built."""
+    the optimizer had when the scheduler was built (the base lr).
+
+    The constructor leaves optimizer.lr alone (epoch 0 is the base lr); each step() advances the
+    epoch by one and sets optimizer.lr = lr_at(epoch). Call step() once, at the end of each epoch.
+    """
 
     def __init__(self, optimizer):
         self.optimizer = optimizer
@@ -80,7 +97,8 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by gamma every step_size epochs: base · gamma^(epoch // step_size)."""
+    """Multiply the lr by gamma every step_size epochs:
+    lr = base · gamma^(epoch // step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
         super().__init__(optimizer)
@@ -93,7 +111,7 @@ class StepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the lr by gamma every epoch: base · gamma^epoch."""
+    """Multiply the lr by gamma every epoch: lr = base · gamma^epoch."""
 
     def __init__(self, optimizer, gamma):
         super().__init__(optimizer)
@@ -106,7 +124,7 @@ class ExponentialLR(LRScheduler):
 
 class CosineAnnealingLR(LRScheduler):
     """Glide from the base lr down to eta_min along half a cosine over T_max epochs:
-    eta_min + (base - eta_min) · (1 + cos(π · epoch / T_max)) / 2."""
+    lr = eta_min + (base - eta_min) · (1 + cos(π · epoch / T_max)) / 2."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
         super().__init__(optimizer)
@@ -119,13 +137,17 @@ class CosineAnnealingLR(LRScheduler):
 
 
 def clip_grad_norm(params, max_norm):
-    """Scale all gradients together so that their total norm √Σg² is at most max_norm (PyTorch's
-    rule, with 1e-6 guarding the division). Returns the norm before clipping."""
+    """Scale all gradients together so that their total norm is at most max_norm. PyTorch's rule:
+
+        norm = √Σg²  (over all params);  scale = max_norm / (norm + 1e-6)
+        if scale < 1: multiply every grad by scale   (otherwise leave the grads alone)
+
+    Returns the norm before clipping, as a float."""
     # YOUR CODE HERE
     raise NotImplementedError()
 
 
 def clip_grad_value(params, clip_value):
-    """Clamp every gradient into [-clip_value, clip_value]."""
+    """Clamp every gradient into [-clip_value, clip_value], in place; returns None."""
     # YOUR CODE HERE
     raise NotImplementedError()
