@@ -1,7 +1,9 @@
 """The lesson notebooks run: every source notebook executes top to bottom (reference on the
 path), the real nbgrader accepts the source notebooks (`validate`) and the student notebooks
-(`validate --invert`: every test cell fails before the student writes anything)."""
+(`validate --invert`: every test cell fails before the student writes anything). The closing
+section's PyTorch comparison runs when torch is importable and says it is skipped when not."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -55,6 +57,45 @@ def test_source_notebook_executes(lesson, kernel, reference_on_path):
             sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
             >= 3
         )
+
+
+def full_picture_code(nb) -> list[str]:
+    """The code cells of lesson 6's closing section, "The Full Picture" (up to the self-check)."""
+    sources, inside = [], False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("# The Full Picture"):
+            inside = True
+        elif cell.cell_type == "markdown" and cell.source.startswith("## Check your work"):
+            inside = False
+        elif inside and cell.cell_type == "code":
+            sources.append(cell.source)
+    return sources
+
+
+def test_full_picture_compares_with_pytorch_only_when_torch_is_installed(
+    kernel, reference_on_path, record_property
+):
+    """Installs nothing: with torch importable the cells compare the neuron and Adam with
+    PyTorch's; without it they print that the comparison is skipped (torch is never needed)."""
+    path = ASSIGNMENTS / "training" / "training.ipynb"
+    sources = full_picture_code(nbformat.read(path, as_version=4))
+    assert any("import torch" in source for source in sources)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    NotebookClient(
+        nb, timeout=120, kernel_name=kernel, resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.outputs)
+    torch_installed = importlib.util.find_spec("torch") is not None
+    mode = "torch importable: comparison ran" if torch_installed else "torch absent: note only"
+    print(f"The Full Picture's PyTorch cells: {mode}")
+    record_property("pytorch_comparison", mode)
+    if torch_installed:
+        assert "PyTorch agrees on the neuron: True" in text
+        assert "PyTorch agrees on Adam: True" in text
+    else:
+        assert "PyTorch is not installed, so the comparison is skipped" in text
+        assert "PyTorch agrees" not in text
+    assert "micrograd" in text  # micrograd's own numbers are printed either way
 
 
 def nbgrader_validate(paths, *flags, pythonpath=None):
