@@ -170,11 +170,29 @@ def validate(seed, lessons):
     is_flag=True,
     help="Write nothing; exit 1 and name every file that is stale, missing or extra.",
 )
-def generate(check):
+@click.option(
+    "--nbgrader-course",
+    type=click.Path(file_okay=False, path_type=pathlib.Path),
+    default=None,
+    help="Also write every lesson's nbgrader assignment into this course's source/ "
+    "(docs/nbgrader.md).",
+)
+@click.option(
+    "--policy",
+    type=click.Choice(["own", "released"]),
+    default=None,
+    help="With --nbgrader-course: earlier lessons' modules come from the student's own "
+    "submission (own) or are released reference solutions (released).",
+)
+def generate(check, nbgrader_course, policy):
     """Build student_template/ and the nbgrader notebooks from solutions/ and assignments/."""
-    from grader.generate.commands import run_generate
+    from grader.generate.commands import run_generate, run_nbgrader_course
 
+    if (nbgrader_course is None) != (policy is None):
+        raise click.UsageError("--nbgrader-course and --policy go together")
     run_generate(check)
+    if nbgrader_course is not None and not check:
+        run_nbgrader_course(nbgrader_course, policy)
 
 
 @main.group()
