@@ -174,7 +174,7 @@ def validate(seed, lessons):
     "--nbgrader-course",
     type=click.Path(file_okay=False, path_type=pathlib.Path),
     default=None,
-    help="Also write every lesson's nbgrader assignment into this course's source/ "
+    help="Write every lesson's nbgrader assignment into this course's source/ instead "
     "(docs/nbgrader.md).",
 )
 @click.option(
@@ -185,13 +185,15 @@ def validate(seed, lessons):
     "submission (own) or are released reference solutions (released).",
 )
 def generate(check, nbgrader_course, policy):
-    """Build student_template/ and the nbgrader notebooks from solutions/ and assignments/."""
+    """Build student_template/ and the nbgrader notebooks from solutions/ and assignments/
+    (or, with --nbgrader-course, an nbgrader course's source/: docs/nbgrader.md)."""
     from grader.generate.commands import run_generate, run_nbgrader_course
 
-    if (nbgrader_course is None) != (policy is None):
-        raise click.UsageError("--nbgrader-course and --policy go together")
-    run_generate(check)
-    if nbgrader_course is not None and not check:
+    if (nbgrader_course is None) != (policy is None) or (nbgrader_course and check):
+        raise click.UsageError("--nbgrader-course and --policy go together, without --check")
+    if nbgrader_course is None:
+        run_generate(check)
+    else:
         run_nbgrader_course(nbgrader_course, policy)
 
 
