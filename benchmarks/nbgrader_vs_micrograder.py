@@ -26,9 +26,9 @@ sys.path.insert(0, str(HERE))
 from throughput import (  # noqa: E402
     GRADE,
     GRADER_CHECKOUT,
+    SKIP,
     make_class,
     nbgrader_autograde,
-    student_notebook,
     use_this_grader,
 )
 
@@ -54,17 +54,14 @@ def policy_course(
     course: Path, policy: str, packages: dict[str, Path], unfilled: dict[str, str] | None = None
 ) -> list[str]:
     """An nbgrader course of `policy` (generate --nbgrader-course), every lesson released by
-    nbgrader's generate_assignment and submitted by every student: each solution cell filled
-    from the student's package (none for the lesson `unfilled[student]`), the package beside
-    the notebook when the policy is `own`. Returns the lessons, in course order."""
-    import nbformat
+    nbgrader's generate_assignment and submitted by every student (submit_as_student). Returns
+    the lessons, in course order."""
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
     from grader.generate.nbgrader_course import write_course
 
-    unfilled = unfilled or {}
     lessons = list(the_course().ids)
     write_course(course, policy)
     config = Config()
@@ -76,14 +73,32 @@ def policy_course(
         outcome = api.generate_assignment(lesson)
         if not outcome["success"]:
             raise RuntimeError(f"nbgrader generate_assignment {lesson}: {outcome.get('log')}")
-        release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
         for student, package in packages.items():
-            dest = course / "submitted" / student / lesson / f"{lesson}.ipynb"
-            filled = package if unfilled.get(student) != lesson else package / "not-filled"
-            student_notebook(release, filled, dest)  # copies the package beside the notebook
-            if policy != "own":
-                shutil.rmtree(dest.parent / PACKAGE, ignore_errors=True)
+            filled = (unfilled or {}).get(student) != lesson
+            submit_as_student(course, lesson, student, package, policy, filled)
     return lessons
+
+
+def submit_as_student(
+    course: Path, lesson: str, student: str, package: Path, policy: str, filled: bool
+) -> None:
+    """What a student does with the release: puts their package into its micrograd/ folder,
+    brings it into the notebook with the release's own save_notebook.py (`--into-notebook`),
+    and submits the folder; with policy `released` the folder's micrograd/ stays as released.
+    A package that cannot fill the notebook (broken, missing) leaves its cells as released."""
+    folder = course / "submitted" / student / lesson
+    shutil.copytree(course / "release" / lesson, folder)
+    if package.is_dir():
+        shutil.copytree(package, folder / PACKAGE, dirs_exist_ok=True, ignore=SKIP)
+    if filled:
+        command = [sys.executable, "save_notebook.py", "--into-notebook", f"{lesson}.ipynb"]
+        subprocess.run(command, cwd=folder, capture_output=True)
+    for backup in folder.glob("*.bak"):
+        backup.unlink()
+    if policy != "own":
+        shutil.rmtree(folder / PACKAGE)
+        shutil.copytree(course / "release" / lesson / PACKAGE, folder / PACKAGE)
+    (folder / "timestamp.txt").write_text("2030-01-14 09:30:00.000000 UTC")
 
 
 def timed_micrograder(course: Path, out: Path, jobs: int, seed: int) -> float:
