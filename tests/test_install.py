@@ -53,3 +53,37 @@ def test_install_twice_leaves_the_users_jupyter_folder_alone(tmp_path):
         assert spec["display_name"] == KERNELSPEC["display_name"]
         assert spec["argv"][0].startswith(str(tmp_path / name))  # this venv's Python
     assert snapshot(jupyter) == before
+
+
+def fake_command(folder, name, script):
+    path = folder / name
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+
+
+def test_a_held_apt_lock_is_reported_in_one_line_and_the_install_goes_on(tmp_path):
+    """As root on Debian with apt's lock held past the wait: one line that says what to do,
+    then the rest of the install (here PYTHON=true: pip and the kernel are no-ops)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake_command(bin_dir, "id", "echo 0")  # root
+    fake_command(bin_dir, "dirname", 'echo "${1%/*}"')
+    calls = tmp_path / "apt-calls"
+    fake_command(
+        bin_dir,
+        "apt-get",
+        f'echo "$@" >> {calls}; echo "E: Could not get lock /var/lib/dpkg/lock" >&2; exit 100',
+    )
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path), "PYTHON": "true", "APT_LOCK_TIMEOUT": "1"}
+    done = subprocess.run(
+        ["/bin/bash", str(ROOT / "install.sh")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    if os.path.exists("/etc/debian_version"):
+        assert "apt-get install bubblewrap graphviz util-linux chromium" in lines[0]
+        assert len(lines) == 2 and "sudo apt-get install" in lines[1]
+        assert "run install.sh again" in lines[1]
+        assert "-o DPkg::Lock::Timeout=1" in calls.read_text()  # apt waited for its lock
+    else:
+        assert len(lines) == 1 and "not Debian" in lines[0]
