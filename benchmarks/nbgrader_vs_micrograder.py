@@ -51,18 +51,22 @@ def kernel_environment(prefix: Path) -> dict[str, str]:
 
 
 def policy_course(
-    course: Path, policy: str, packages: dict[str, Path], unfilled: dict[str, str] | None = None
+    course: Path,
+    policy: str,
+    packages: dict[str, Path],
+    unfilled: dict[str, str] | None = None,
+    lessons: list[str] | None = None,
 ) -> list[str]:
     """An nbgrader course of `policy` (generate --nbgrader-course), every lesson released by
-    nbgrader's generate_assignment and submitted by every student (submit_as_student). Returns
-    the lessons, in course order."""
+    nbgrader's generate_assignment and submitted by every student (submit_as_student); only
+    `lessons` when given. Returns the lessons, in course order."""
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
     from grader.generate.nbgrader_course import write_course
 
-    lessons = list(the_course().ids)
+    lessons = [lesson for lesson in the_course().ids if lessons is None or lesson in lessons]
     write_course(course, policy)
     config = Config()
     config.CourseDirectory.root = str(course)
