@@ -11,7 +11,7 @@ lessons), and a few broken ones (a syntax error, an empty folder).
 Ways, each `micrograder grade` run as a subprocess:
 (a) local `-j 2`; (b) a dask LocalCluster and a `dask scheduler` + two `dask worker` processes
 on 127.0.0.1 (`--dask-scheduler`); (c) the same class again, unchanged, from the cache of (a)
-(`--cache`); and (d) `nbgrader autograde` (generate_assignment from assignments/<lesson>/) with
+(`--cache`); and (d) `nbgrader autograde` (the course of docs/nbgrader.md, policy own) with
 the lessons' public tests. A way the installed grader does not offer is named in one line and
 skipped. `--quick`: 10 submissions, one lesson.
 """
