@@ -11,7 +11,7 @@ lessons), and a few broken ones (a syntax error, an empty folder).
 Ways, each `micrograder grade` run as a subprocess:
 (a) local `-j 2`; (b) a dask LocalCluster and a `dask scheduler` + two `dask worker` processes
 on 127.0.0.1 (`--dask-scheduler`); (c) the same class again, unchanged, from the cache of (a)
-(`--cache`); and (d) `nbgrader autograde` (generate_assignment from assignments/<lesson>/) with
+(`--cache`); and (d) `nbgrader autograde` (the course of docs/nbgrader.md, policy own) with
 the lessons' public tests. A way the installed grader does not offer is named in one line and
 skipped. `--quick`: 10 submissions, one lesson.
 """
@@ -209,70 +209,14 @@ def _importable(module: str) -> bool:
 
 
 def nbgrader_course(course: Path, class_dir: Path, lessons: list[str]) -> None:
-    """An nbgrader course: each lesson's source notebook released by nbgrader's own
-    generate_assignment, and each student's package turned into that notebook (every solution
-    cell `<module>-<Name>` filled with the student's top-level `Name`) beside a copy of the
-    package, which later lessons' notebooks import."""
-    import nbformat
-    from nbgrader.api import Gradebook
-    from nbgrader.apps import NbGraderAPI
-    from traitlets.config import Config
+    """The course of nbgrader_vs_micrograder.py (policy own: each student's package goes with
+    their notebooks), with the kernel the notebooks name."""
+    # imported here: that module imports this one
+    from nbgrader_vs_micrograder import kernel_environment, policy_course
 
-    course.mkdir(parents=True)
-    (course / "nbgrader_config.py").write_text(
-        "c = get_config()\nc.CourseDirectory.course_id = 'micrograd'\n"
-        "c.Autograde.create_student = True\n"
-    )
-    config = Config()
-    config.CourseDirectory.root = str(course)
-    config.CourseDirectory.course_id = "micrograd"
-    api = NbGraderAPI(config=config)
-    for lesson in lessons:
-        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-            gradebook.update_or_create_assignment(lesson)
-        source = course / "source" / lesson
-        source.mkdir(parents=True)
-        shutil.copy(paths.ASSIGNMENTS / lesson / f"{lesson}.ipynb", source)
-        outcome = api.generate_assignment(lesson)
-        if not outcome["success"]:
-            raise RuntimeError(f"nbgrader generate_assignment {lesson}: {outcome.get('log')}")
-        release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
-        for student in sorted(p.name for p in class_dir.iterdir()):
-            folder = course / "submitted" / student / lesson
-            student_notebook(release, class_dir / student / "micrograd", folder / f"{lesson}.ipynb")
-
-
-def student_notebook(release, package: Path, dest: Path) -> None:
-    import copy
-
-    import nbformat
-
-    nb = copy.deepcopy(release)
-    for cell in nb.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-        if cell.get("metadata", {}).get("nbgrader", {}).get("solution") and "-" in grade_id:
-            module, name = grade_id.split("-", 1)
-            cell.source = top_level_source(package / f"{module}.py", name) or cell.source
-    dest.parent.mkdir(parents=True)
-    nbformat.write(nb, dest)
-    if package.is_dir():
-        shutil.copytree(package, dest.parent / "micrograd", ignore=SKIP)
-
-
-def top_level_source(module: Path, name: str) -> str | None:
-    """The source of the top-level def or class `name` in `module` (decorators included), or
-    None when the module is missing, does not parse, or has no such name."""
-    try:
-        text = module.read_text()
-        tree = ast.parse(text)
-    except (OSError, SyntaxError, ValueError):
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
-            lines = text.splitlines()
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            return "\n".join(lines[first - 1 : node.end_lineno])
-    return None
+    os.environ.update(kernel_environment(course.parent / "kernel"))
+    packages = {p.name: p / "micrograd" for p in sorted(class_dir.iterdir())}
+    policy_course(course, "own", packages, lessons=lessons)
 
 
 def nbgrader_autograde(course: Path, lessons: list[str]) -> float:

@@ -170,11 +170,31 @@ def validate(seed, lessons):
     is_flag=True,
     help="Write nothing; exit 1 and name every file that is stale, missing or extra.",
 )
-def generate(check):
-    """Build student_template/ and the nbgrader notebooks from solutions/ and assignments/."""
-    from grader.generate.commands import run_generate
+@click.option(
+    "--nbgrader-course",
+    type=click.Path(file_okay=False, path_type=pathlib.Path),
+    default=None,
+    help="Write every lesson's nbgrader assignment into this course's source/ instead "
+    "(docs/nbgrader.md).",
+)
+@click.option(
+    "--policy",
+    type=click.Choice(["own", "released"]),
+    default=None,
+    help="With --nbgrader-course: earlier lessons' modules come from the student's own "
+    "submission (own) or are released reference solutions (released).",
+)
+def generate(check, nbgrader_course, policy):
+    """Build student_template/ and the nbgrader notebooks from solutions/ and assignments/
+    (or, with --nbgrader-course, an nbgrader course's source/: docs/nbgrader.md)."""
+    from grader.generate.commands import run_generate, run_nbgrader_course
 
-    run_generate(check)
+    if (nbgrader_course is None) != (policy is None) or (nbgrader_course and check):
+        raise click.UsageError("--nbgrader-course and --policy go together, without --check")
+    if nbgrader_course is None:
+        run_generate(check)
+    else:
+        run_nbgrader_course(nbgrader_course, policy)
 
 
 @main.group()

@@ -13,8 +13,12 @@ import pytest
 from jupyter_client.kernelspec import find_kernel_specs
 from nbclient import NotebookClient
 
+from grader.generate.notebook import KERNELSPEC
 from grader.lessons import load_lessons
-from grader.paths import ASSIGNMENTS, SOLUTIONS, STUDENT_TEMPLATE
+from grader.paths import ASSIGNMENTS, ROOT, SOLUTIONS, STUDENT_TEMPLATE
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from nbgrader_vs_micrograder import kernel_environment  # noqa: E402
 
 LESSONS = load_lessons()
 pytestmark = pytest.mark.slow
@@ -25,10 +29,14 @@ SOURCE_PATH = os.pathsep.join([str(SOLUTIONS), str(STUDENT_TEMPLATE / "tests")])
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
-    """The `python3` kernel the notebooks name; installed for this Python if missing."""
-    if "python3" not in find_kernel_specs():
-        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--user"], check=True)
-    return "python3"
+    """The kernel the notebooks name (`micrograder`, which install.sh installs into the
+    environment); when missing, installed for this Python under a scratch prefix that Jupyter
+    finds through JUPYTER_PATH, never into the user's own kernels."""
+    with pytest.MonkeyPatch.context() as patch:
+        if KERNELSPEC["name"] not in find_kernel_specs():
+            for name, value in kernel_environment(tmp_path_factory.mktemp("kernel")).items():
+                patch.setenv(name, value)
+        yield KERNELSPEC["name"]
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ Pipeline, in small steps (see each module):
   parts.py     a module cut into named parts (header, one per top-level def/class)
   notebook.py  jinja2 narrative -> nbgrader source notebook -> student notebook (grade_ids there)
   course.py    build() every owned file, differences(), write(), check()
+  nbgrader_course.py  an nbgrader course's source/ assignments, policy own or released
 """
 
 from grader.generate.course import build, check, write

@@ -1,4 +1,5 @@
-"""`micrograder generate [--check]`: what the command prints and its exit status."""
+"""`micrograder generate [--check] [--nbgrader-course DIR --policy own|released]`: what the
+command prints and its exit status."""
 
 import click
 
@@ -29,3 +30,15 @@ def run_generate(check_only: bool) -> None:
     click.echo(
         f"{len(changes)} file(s) changed" if changes else "nothing to do: everything up to date"
     )
+
+
+def run_nbgrader_course(course_dir, policy: str) -> None:
+    from grader.generate.nbgrader_course import write_course
+
+    try:
+        changes = write_course(course_dir, policy)
+    except GenerateError as exc:
+        raise click.ClickException(str(exc)) from None
+    for change in changes:
+        click.echo(change)
+    click.echo(f"nbgrader course {course_dir}: source/ for policy '{policy}' up to date")

@@ -41,18 +41,27 @@ from grader.generate.parts import HEADER, Part, split_module
 from grader.generate.regions import clear_notebook_solutions, has_solution
 
 TEMPLATE_NAME = "notebook.j2"
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# The kernel install.sh installs into the project's environment (`--sys-prefix`): the notebooks
+# run with the Python that has micrograder's dependencies, never the user's own `python3` kernel.
+KERNEL_NAME = "micrograder"
+KERNELSPEC = {"display_name": "Python 3 (micrograder)", "language": "python", "name": KERNEL_NAME}
 SETUP_SOURCE = """\
-# Run this cell first. The notebook lives in notebooks/, the `micrograd` package one folder up:
-# this makes the lessons you already finished importable, and the self-check's words
-# (tests/words.py: "expected ..., got ...", as the grader says it) too.
+# Run this cell first. It makes the lessons you already finished importable as the `micrograd`
+# package, and the self-check's words (words.py: "expected ..., got ...", as the grader says
+# it) too: from student_template/ (this notebook in notebooks/, the package one folder up) or
+# from an nbgrader assignment folder (the package and tests/ beside this notebook).
 import sys
 
 sys.path.insert(0, "..")
 sys.path.insert(1, "../tests")
+sys.path.insert(0, ".")
+sys.path.insert(1, "tests")
 # The module cells below are the files of the micrograd package, so their relative imports
-# (`from .engine import Value`) mean the package's modules.
+# (`from .engine import Value`) mean the package's modules, and this lesson's own modules are
+# the cells of this notebook (train.py's `from .data import batches` finds the cells above it).
 __package__ = "micrograd"
+for _module in {modules}:
+    sys.modules[f"micrograd.{{_module}}"] = sys.modules[__name__]
 """
 DIRECTIVE = re.compile(r"^%%\s*(\S+)\s*(.*)$")
 
@@ -224,7 +233,9 @@ def _plain_cell(lesson, spec: CellSpec, position: int, test_imports):
         return nbformat.v4.new_markdown_cell(spec.body, id=f"{lesson.id}-md-{position}")
     if spec.kind == "code":
         return nbformat.v4.new_code_cell(spec.body, id=f"{lesson.id}-code-{position}")
-    source = SETUP_SOURCE + ("\n" + "\n".join(test_imports) + "\n" if test_imports else "")
+    source = SETUP_SOURCE.format(modules=list(lesson.modules)) + (
+        "\n" + "\n".join(test_imports) + "\n" if test_imports else ""
+    )
     cell = nbformat.v4.new_code_cell(source, id=f"{lesson.id}-setup")
     cell.metadata["nbgrader"] = _nbgrader(f"{lesson.id}-setup", locked=True)
     return cell
