@@ -503,8 +503,10 @@ def train_reply(worker, what, epochs, nouts, **request):
 
 def heldout_accuracy(worker, reference, rng, what, imprint_bar=IMPRINT, figure=None):
     """Train RUN on freshly placed moons; the evaluation points never leave this process, and
-    the trained model is judged here, from its parameters. `figure`: the fixture that keeps
-    the picture of the trained model over the points it trained on (never the held-back ones)."""
+    the trained model is judged here, from its parameters. Returns its accuracy on the held-back
+    points and [the starting weights' objective, the trained one's] on the training points.
+    `figure`: the fixture that keeps the picture of the trained model over the points it
+    trained on (never the held-back ones)."""
     n = RUN["n_train"] + RUN["n_val"] + RUN["n_eval"]
     X, y = placed_moons(reference, rng, n, RUN["noise"])
     a, b = RUN["n_train"], RUN["n_train"] + RUN["n_val"]
@@ -542,15 +544,18 @@ def heldout_accuracy(worker, reference, rng, what, imprint_bar=IMPRINT, figure=N
         f"them, or the steps were far too large (look at the gradients, zero_grad and the "
         f"optimizer's update)",
     )
-    check_lowered(start, reply["parameters"], X[:a], y[:a], what)
-    return floatnet.accuracy(floatnet.scores(reply["parameters"], RUN["nouts"], X[b:]), y[b:])
+    trained = reply["parameters"]
+    objectives = [
+        floatnet.objective(params, RUN["nouts"], X[:a], y[:a], "hinge", 1e-4)
+        for params in (start, trained)
+    ]
+    return floatnet.accuracy(floatnet.scores(trained, RUN["nouts"], X[b:]), y[b:]), objectives
 
 
-def check_lowered(start, trained, X_train, y_train, what):
+def check_lowered(objectives, what):
     """The trained parameters fit the training points better than the starting weights did,
     by the margin every real run of RUN clears (both objectives computed here)."""
-    before = floatnet.objective(start, RUN["nouts"], X_train, y_train, "hinge", 1e-4)
-    after = floatnet.objective(trained, RUN["nouts"], X_train, y_train, "hinge", 1e-4)
+    before, after = objectives
     check(
         after <= MOVED * before,
         f"{what}: training should lower the objective on the training points (hinge loss plus "
@@ -575,7 +580,8 @@ RUN_TEXT = (
 
 
 def learns(worker, reference, rng, what, imprint_bar=IMPRINT, figure=None):
-    acc = heldout_accuracy(worker, reference, rng, what, imprint_bar, figure)
+    acc, objectives = heldout_accuracy(worker, reference, rng, what, imprint_bar, figure)
+    check_lowered(objectives, what)
     check(
         acc >= ACCURACY,
         f"{what}: the trained model (its parameters, evaluated by the grader) "
