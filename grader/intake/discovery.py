@@ -522,6 +522,20 @@ def _is_utf8(name: str) -> bool:
 # ---------------------------------------------------------------- zips
 
 
+# What reading a damaged or hostile zip can raise (RuntimeError: an encrypted entry;
+# NotImplementedError: an unknown compression; struct.error: a truncated header).
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+    struct.error,
+)
+
+
 def extract_zip(zip_path: Path, dest: Path, budget: Budget | None = None) -> None:
     """Extract a student's zip safely: every entry is checked and counted before anything is
     written; absolute paths, `..` parts, symlinks, too many files, folders, levels or bytes
@@ -545,16 +559,7 @@ def read_zip_directory(zip_path: Path, budget: Budget) -> list[zipfile.ZipInfo]:
             raise InvalidSubmission(f"{name} has more than {MAX_FILES} entries")
         with zipfile.ZipFile(zip_path) as archive:
             infos = archive.infolist()
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        EOFError,
-        OSError,
-        RuntimeError,
-        NotImplementedError,
-        ValueError,
-        struct.error,
-    ) as exc:
+    except ZIP_ERRORS as exc:
         raise InvalidSubmission(f"{name} is not a readable zip file ({error_line(exc)})") from None
     if len(infos) > MAX_FILES + MAX_FOLDERS or sum(not i.is_dir() for i in infos) > MAX_FILES:
         raise InvalidSubmission(f"{name} has more than {MAX_FILES} entries")
@@ -603,17 +608,7 @@ def _extract(zip_path: Path, infos: list[zipfile.ZipInfo], dest: Path, budget: B
                     while block := src.read(1 << 16):
                         budget.add_written(len(block))
                         out.write(block)
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        EOFError,
-        OSError,
-        RuntimeError,
-        NotImplementedError,
-        ValueError,
-        struct.error,
-    ) as exc:
-        # RuntimeError: encrypted entry; NotImplementedError: unknown compression.
+    except ZIP_ERRORS as exc:
         raise InvalidSubmission(f"{name} is not a readable zip file ({error_line(exc)})") from None
 
 
