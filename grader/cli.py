@@ -5,6 +5,17 @@ import pathlib
 import click
 
 
+def lessons_option(verb: str, default: str = "all"):
+    """`--lesson NAME` (repeatable), as every command that works on some lessons takes it."""
+    return click.option(
+        "--lesson",
+        "lessons",
+        multiple=True,
+        metavar="NAME",
+        help=f"{verb} only this lesson (repeatable) [default: {default}].",
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="micrograder")
 def main():
@@ -37,13 +48,7 @@ def main():
     help="Seed for the random test inputs [default: the previous run's in --out, "
     "else random]. Same seed, same scores.",
 )
-@click.option(
-    "--lesson",
-    "lessons",
-    multiple=True,
-    metavar="NAME",
-    help="Grade only this lesson (repeatable) [default: all].",
-)
+@lessons_option("Grade", "all")
 @click.option(
     "--force",
     is_flag=True,
@@ -150,13 +155,7 @@ def grade(
 
 @main.command()
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed [default: random].")
-@click.option(
-    "--lesson",
-    "lessons",
-    multiple=True,
-    metavar="NAME",
-    help="Check only this lesson (repeatable) [default: all].",
-)
+@lessons_option("Check", "all")
 def validate(seed, lessons):
     """Check that the reference solution scores 100 % and the student template 0 %."""
     from grader.grading.commands import run_validate
@@ -220,13 +219,7 @@ def export():
     help="The nbgrader course folder: assignment names, students' names "
     "and emails, due dates (gradebook.db), submission times.",
 )
-@click.option(
-    "--lesson",
-    "lessons",
-    multiple=True,
-    metavar="NAME",
-    help="Export only this lesson (repeatable) [default: every graded lesson].",
-)
+@lessons_option("Export", "every graded lesson")
 def export_nbgrader(results, to, course, lessons):
     """Write nbgrader's grades.csv (one row per student per lesson) from OUT_DIR (the --out
     folder of `micrograder grade`) or its gradebook.csv."""
@@ -249,13 +242,7 @@ def export_nbgrader(results, to, course, lessons):
     help="The course seed; each student's seed is derived from it and their Gradescope id, "
     "so a regrade gives the same score [default: random, fixed in the zip].",
 )
-@click.option(
-    "--lesson",
-    "lessons",
-    multiple=True,
-    metavar="NAME",
-    help="Grade only this lesson (repeatable) [default: all].",
-)
+@lessons_option("Grade", "all")
 @click.option(
     "--require-sandbox",
     is_flag=True,
